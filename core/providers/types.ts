@@ -1,0 +1,57 @@
+import type { FailureReason } from "../reasons.js";
+
+/** A successful balance read. `balance` is always a finite number. */
+export interface BalanceOk {
+  readonly ok: true;
+  readonly balance: number;
+  /** ISO 4217 code where the provider says it, else the provider's documented currency. */
+  readonly currency: string;
+}
+
+/** A failed balance read, classified. `message` never contains the API key. */
+export interface BalanceFailure {
+  readonly ok: false;
+  readonly reason: FailureReason;
+  /** Human-readable detail: the provider's error code, the HTTP status, … (redacted). */
+  readonly message: string;
+  /** Provider-specific code when there was one (e.g. ERROR_KEY_DOES_NOT_EXIST). */
+  readonly code?: string;
+  /** How long to wait before asking again, when the provider or protocol says so (ms). */
+  readonly retryAfterMs?: number;
+}
+
+export type BalanceResult = BalanceOk | BalanceFailure;
+
+export interface BalanceRequest {
+  readonly apiKey: string;
+  /** Base URL override (proxies, tests); the provider's default when absent. */
+  readonly apiUrl?: string;
+  /** Per-request timeout in milliseconds. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One provider: a name, its protocol, its defaults. Implementations never throw; they classify. */
+export interface Provider {
+  readonly name: ProviderName;
+  readonly defaultBaseUrl: string;
+  readonly defaultCurrency: string;
+  /** Shortest polling interval the provider tolerates for balance calls (ms). */
+  readonly minPollIntervalMs: number;
+  /** Default polling interval for the exporter (ms). */
+  readonly defaultPollIntervalMs: number;
+  /** How long a ban lasts with this provider (ms). */
+  readonly banCooldownMs: number;
+  getBalance(req: BalanceRequest): Promise<BalanceResult>;
+}
+
+export const PROVIDER_NAMES = [
+  "captchaai",
+  "2captcha",
+  "rucaptcha",
+  "anti-captcha",
+  "capsolver",
+  "capmonster",
+] as const;
+
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
