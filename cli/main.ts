@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-console.log("todo");
+import { runCli } from "./run.ts";
+
+process.exitCode = await runCli(process.argv.slice(2));

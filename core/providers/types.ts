@@ -1,4 +1,4 @@
-import type { FailureReason } from "../reasons.js";
+import type { FailureReason } from "../reasons.ts";
 
 /** A successful balance read. `balance` is always a finite number. */
 export interface BalanceOk {

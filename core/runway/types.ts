@@ -1,0 +1,11 @@
+/** What the runway estimator says after each observation. */
+export interface RunwayEstimate {
+  /** Seconds until the balance reaches zero at the estimated rate; null when unknown (no spend seen yet). */
+  readonly runwaySeconds: number | null;
+  /** Estimated spend rate used for the runway, in currency units per second; null when unknown. */
+  readonly spendRatePerSecond: number | null;
+  /** Sum of all decreases observed since the estimator was created (monotonic). */
+  readonly spentTotal: number;
+  /** Sum of all increases (deposits) observed since the estimator was created (monotonic). */
+  readonly depositedTotal: number;
+}
