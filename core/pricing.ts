@@ -1,0 +1,259 @@
+/**
+ * Prices per solve and the budget maths of a batch. Pure functions; money in integer micro-units
+ * (core/money.ts) so sums do not drift, converted back to numbers once, in the result.
+ */
+import { InputError } from "./errors.ts";
+import { fromMicros, type Micros, sumMicros, timesCount, toMicros, withMarginBp } from "./money.ts";
+import type { ProviderName } from "./providers/types.ts";
+
+/** Price of one solve per CAPTCHA type, in the currency of the account's balance. */
+export type PriceTable = Readonly<Record<string, number>>;
+
+/** The currency the built-in default prices are quoted in. */
+export const DEFAULT_PRICE_CURRENCY = "USD";
+
+// Illustrative per-solve prices from the article the project started from (USD, 2025). Used for
+// CaptchaAI, which bills by monthly thread plans rather than per solve: declare your own figures.
+const SEED_PRICES: PriceTable = {
+  recaptcha_v2: 0.003,
+  recaptcha_v3: 0.004,
+  turnstile: 0.002,
+  geetest: 0.003,
+  image: 0.001,
+  bls: 0.002,
+};
+
+/**
+ * Built-in defaults, USD per solve. Where a provider publishes a range we take its upper end, since a
+ * budget gate that under-prices lets a batch start that the balance cannot finish.
+ * Sources and dates per figure; types without a published figure fall back to SEED_PRICES.
+ */
+const DEFAULT_PRICES: Readonly<Record<ProviderName, PriceTable>> = {
+  captchaai: SEED_PRICES,
+  "2captcha": {
+    ...SEED_PRICES,
+    recaptcha_v2: 0.00299, // 2captcha.com/order-captchas, $1.00–2.99 per 1000 (checked 2025-09)
+    recaptcha_v3: 0.00299, // 2captcha.com/order-captchas, $2.99 per 1000 (2025-09)
+    image: 0.001, // 2captcha.com/order-captchas, $0.50–1.00 per 1000 (2025-09)
+  },
+  // RuCaptcha reports the balance in the account's own currency (often RUB): defaults apply only
+  // to USD accounts; others must declare their prices.
+  rucaptcha: {
+    ...SEED_PRICES,
+    recaptcha_v2: 0.00299, // same price list as 2Captcha (2025-09)
+    recaptcha_v3: 0.00299,
+    image: 0.001,
+  },
+  "anti-captcha": {
+    ...SEED_PRICES,
+    recaptcha_v2: 0.002, // comparison list 2025, $0.95–2.00 per 1000; official Ruby client README
+    image: 0.0005, // comparison list 2025, $0.50 per 1000
+  },
+  capsolver: {
+    ...SEED_PRICES,
+    recaptcha_v2: 0.0008, // comparison list 2025, $0.80 per 1000
+  },
+  capmonster: {
+    ...SEED_PRICES,
+    recaptcha_v2: 0.0006, // comparison list 2025, $0.60 per 1000; official Python client README
+    recaptcha_v3: 0.0009, // comparison list 2025, from $0.90 per 1000
+  },
+};
+
+export function defaultPrices(provider: ProviderName): PriceTable {
+  return DEFAULT_PRICES[provider];
+}
+
+/** Canonical spelling of a CAPTCHA type: lower case, `-` and spaces as `_` (`reCAPTCHA-v2` → `recaptcha_v2`). */
+export function normaliseType(raw: string): string {
+  return raw.trim().toLowerCase().replace(/[\s-]+/g, "_");
+}
+
+const TYPE_PATTERN = /^[a-z0-9][a-z0-9_.]*$/;
+
+function checkType(type: string, where: string): string {
+  const t = normaliseType(type);
+  if (!TYPE_PATTERN.test(t)) {
+    throw new InputError(`${where}: "${type}" is not a CAPTCHA type (expected a name such as recaptcha_v2, turnstile, image)`);
+  }
+  return t;
+}
+
+/** Splits `A=1,B=2` or multi-line `A: 1` lists into trimmed, non-empty `[key, value, raw]` entries. */
+function splitPairs(spec: string, what: string): Array<[string, string, string]> {
+  const out: Array<[string, string, string]> = [];
+  for (const raw of spec.split(/[\n,;]/)) {
+    const item = raw.replace(/#.*$/, "").trim();
+    if (item === "") continue;
+    const m = /^([^=:]+)[=:](.*)$/.exec(item);
+    if (!m) throw new InputError(`${what}: "${item}" is not of the form TYPE=VALUE (or TYPE: VALUE)`);
+    out.push([m[1]!.trim(), m[2]!.trim(), item]);
+  }
+  return out;
+}
+
+export interface BatchLine {
+  readonly type: string;
+  readonly count: number;
+}
+
+/**
+ * Parses a batch declaration: `recaptcha_v2=1000,image=500`, or one `TYPE: COUNT` per line.
+ * Counts are whole numbers ≥ 0 (`_` allowed as a thousands separator); a type may appear once.
+ */
+export function parseBatch(spec: string): BatchLine[] {
+  const lines: BatchLine[] = [];
+  const seen = new Set<string>();
+  for (const [rawType, rawCount, item] of splitPairs(spec, "batch")) {
+    const type = checkType(rawType, "batch");
+    const digits = rawCount.replace(/_/g, "");
+    if (!/^-?\d+$/.test(digits)) {
+      throw new InputError(`batch: count for ${type} is "${rawCount}", expected a whole number of solves (in "${item}")`);
+    }
+    const count = Number(digits);
+    if (count < 0) throw new InputError(`batch: count for ${type} is negative (${count}); expected 0 or more solves`);
+    if (!Number.isSafeInteger(count)) throw new InputError(`batch: count for ${type} is too large (${rawCount})`);
+    if (seen.has(type)) throw new InputError(`batch: ${type} is listed twice; list each CAPTCHA type once`);
+    seen.add(type);
+    lines.push({ type, count });
+  }
+  if (lines.length === 0) throw new InputError("batch: empty; expected TYPE=COUNT, e.g. recaptcha_v2=1000");
+  return lines;
+}
+
+/** Parses a non-negative amount of money (`12.5`, `0`), naming `what` in the error. */
+export function parseAmount(raw: string, what: string): number {
+  const s = raw.trim();
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(s)) {
+    throw new InputError(`${what}: "${raw}" is not an amount; expected a non-negative number such as 5 or 0.25`);
+  }
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new InputError(`${what}: "${raw}" is not a finite amount`);
+  return n;
+}
+
+/** Parses price overrides `TYPE=PRICE[,TYPE=PRICE…]` (price per solve, in the account's currency). */
+export function parsePrices(spec: string): PriceTable {
+  const out: Record<string, number> = {};
+  for (const [rawType, rawPrice] of splitPairs(spec, "prices")) {
+    const type = checkType(rawType, "prices");
+    const price = parseAmount(rawPrice, `price of ${type}`);
+    if (price <= 0) throw new InputError(`price of ${type}: must be more than 0 (a price per solve), got ${rawPrice}`);
+    out[type] = price;
+  }
+  return out;
+}
+
+/**
+ * Parses a safety margin into basis points: `10%` → 1000. A bare number is a percentage (`10` = 10%),
+ * except a fraction below 1 (`0.1`), which is refused as ambiguous. Range 0–1000%.
+ */
+export function parseMargin(raw: string): number {
+  const s = raw.trim();
+  const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(s);
+  if (!m) throw new InputError(`safety margin: "${raw}" is not a percentage; expected e.g. 10% (or 0%)`);
+  const value = Number(m[1]);
+  if (m[2] === "" && value > 0 && value < 1) {
+    throw new InputError(`safety margin: "${raw}" is ambiguous; write it as a percentage, e.g. ${value * 100}% or ${value}%`);
+  }
+  if (value > 1000) throw new InputError(`safety margin: ${raw} is more than 1000%`);
+  return Math.round(value * 100);
+}
+
+/**
+ * The prices that apply to an account: the user's overrides on top of the provider's defaults, the
+ * defaults only when the balance is in the currency they are quoted in.
+ */
+export function effectivePrices(provider: ProviderName, currency: string, overrides: PriceTable = {}): PriceTable {
+  const base = currency.toUpperCase() === DEFAULT_PRICE_CURRENCY ? defaultPrices(provider) : {};
+  return { ...base, ...overrides };
+}
+
+export interface QuoteLine {
+  readonly type: string;
+  readonly count: number;
+  readonly unitPrice: number;
+  readonly cost: number;
+}
+
+export interface BatchQuote {
+  readonly balance: number;
+  readonly currency: string;
+  readonly lines: readonly QuoteLine[];
+  /** Cost of the batch at the prices, before margin. */
+  readonly subtotal: number;
+  readonly marginPercent: number;
+  /** The margin's amount: subtotal × margin, rounded up. */
+  readonly marginAmount: number;
+  readonly reserve: number;
+  /** subtotal + margin + reserve: what the balance must hold for the batch to start. */
+  readonly required: number;
+  /** How much is missing: max(0, required − balance). */
+  readonly shortfall: number;
+  readonly covered: boolean;
+  /** Per type: solves the balance above the reserve pays for, that type alone, at its price. */
+  readonly solvesRemaining: Readonly<Record<string, number>>;
+}
+
+export interface QuoteInput {
+  readonly balance: number;
+  readonly currency: string;
+  readonly batch: readonly BatchLine[];
+  readonly prices: PriceTable;
+  /** Safety margin in basis points (10% = 1000). */
+  readonly marginBp: number;
+  readonly reserve: number;
+}
+
+/** Throws InputError naming every type of the batch that has no price. */
+export function requirePrices(batch: readonly BatchLine[], prices: PriceTable, currency: string): void {
+  const missing = batch.filter((l) => prices[l.type] === undefined).map((l) => l.type);
+  if (missing.length === 0) return;
+  const known = Object.keys(prices).sort().join(", ") || "none";
+  const hint =
+    currency.toUpperCase() === DEFAULT_PRICE_CURRENCY
+      ? ""
+      : ` (the account's balance is in ${currency}; built-in prices are in ${DEFAULT_PRICE_CURRENCY} and do not apply)`;
+  throw new InputError(
+    `no price for CAPTCHA type ${missing.join(", ")}${hint}; declare it with a price override such as ${missing[0]}=0.002 (known types: ${known})`,
+  );
+}
+
+/** Prices a batch against a balance. Pure; throws InputError when a type has no price. */
+export function priceBatch(input: QuoteInput): BatchQuote {
+  requirePrices(input.batch, input.prices, input.currency);
+  const lines = input.batch.map((l) => {
+    const unit = toMicros(input.prices[l.type]!);
+    return { type: l.type, count: l.count, unit, cost: timesCount(unit, l.count) };
+  });
+  const subtotal = sumMicros(lines.map((l) => l.cost));
+  const withMargin = withMarginBp(subtotal, input.marginBp);
+  const reserve = toMicros(input.reserve);
+  const required = (withMargin + reserve) as Micros;
+  const balance = toMicros(input.balance);
+  const shortfall = Math.max(0, required - balance) as Micros;
+  return {
+    balance: fromMicros(balance),
+    currency: input.currency,
+    lines: lines.map((l) => ({ type: l.type, count: l.count, unitPrice: fromMicros(l.unit), cost: fromMicros(l.cost) })),
+    subtotal: fromMicros(subtotal),
+    marginPercent: input.marginBp / 100,
+    marginAmount: fromMicros((withMargin - subtotal) as Micros),
+    reserve: fromMicros(reserve),
+    required: fromMicros(required),
+    shortfall: fromMicros(shortfall),
+    covered: balance >= required,
+    solvesRemaining: solvesRemaining(Math.max(0, input.balance - input.reserve), input.prices),
+  };
+}
+
+/** Per type: how many solves `balance` pays for at its price (floor; 0 for a non-positive balance). */
+export function solvesRemaining(balance: number, prices: PriceTable): Record<string, number> {
+  const b = Math.max(0, toMicros(balance));
+  const out: Record<string, number> = {};
+  for (const [type, price] of Object.entries(prices)) {
+    const p = toMicros(price);
+    if (p > 0) out[type] = Math.floor(b / p);
+  }
+  return out;
+}
