@@ -1,0 +1,72 @@
+/**
+ * The client-key JSON protocol of Anti-Captcha, CapSolver, CapMonster Cloud (and 2Captcha's API v2):
+ * `POST {base}/getBalance {"clientKey": KEY}` → `{"errorId":0,"balance":12.34}`; errors
+ * `{"errorId":1,"errorCode":"ERROR_…","errorDescription":…}`, sometimes with HTTP 400/401, so the body
+ * is parsed whatever the status.
+ */
+import { send } from "../http.ts";
+import { redact } from "../redact.ts";
+import { withSlash } from "./legacy.ts";
+import { codeFailure, failure, oneLine, toBalance, transportFailure, unexpectedBody } from "./parse.ts";
+import type { BalanceRequest, BalanceResult, Provider, ProviderName } from "./types.ts";
+
+export interface ClientKeyProviderSpec {
+  readonly name: ProviderName;
+  readonly defaultBaseUrl: string;
+  readonly defaultCurrency: string;
+  readonly minPollIntervalMs: number;
+  readonly defaultPollIntervalMs: number;
+  readonly banCooldownMs: number;
+}
+
+/** Interprets one client-key answer. Pure; exported for tests of recorded bodies. */
+export function parseClientKeyBalance(
+  status: number,
+  body: string,
+  truncated: boolean,
+  spec: Pick<ClientKeyProviderSpec, "defaultCurrency" | "banCooldownMs">,
+): BalanceResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return unexpectedBody(status, body, truncated || body.trim().startsWith("{"));
+  }
+  if (!json || typeof json !== "object" || Array.isArray(json)) return unexpectedBody(status, body, truncated);
+  const { errorId, errorCode, errorDescription, balance } = json as Record<string, unknown>;
+  if ((errorId === 0 || errorId === "0") && status < 400) {
+    const value = toBalance(balance);
+    if (value === undefined) {
+      return failure("malformed", `the provider reported a balance that is not a number: ${JSON.stringify(oneLine(String(balance), 40))}`);
+    }
+    return { ok: true, balance: value, currency: spec.defaultCurrency };
+  }
+  if (typeof errorCode === "string" && errorCode.trim() !== "") {
+    return codeFailure(errorCode, spec.banCooldownMs, typeof errorDescription === "string" ? errorDescription : undefined);
+  }
+  if (status === 401 || status === 403) return failure("auth", `the provider refused the key with HTTP ${status}`, { code: `HTTP_${status}` });
+  if (status >= 500) return failure("upstream", `the provider answered HTTP ${status}`, { code: `HTTP_${status}` });
+  return failure("malformed", `unexpected JSON answer with HTTP ${status}: ${oneLine(body, 80)}`);
+}
+
+export function clientKeyProvider(spec: ClientKeyProviderSpec): Provider {
+  return {
+    ...spec,
+    async getBalance(req: BalanceRequest): Promise<BalanceResult> {
+      const url = new URL("getBalance", withSlash(req.apiUrl ?? spec.defaultBaseUrl));
+      const outcome = await send({
+        method: "POST",
+        url,
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ clientKey: req.apiKey }),
+        timeoutMs: req.timeoutMs,
+        signal: req.signal,
+        secrets: [req.apiKey],
+      });
+      const early = transportFailure(outcome);
+      const result =
+        early ?? (outcome.kind === "response" ? parseClientKeyBalance(outcome.status, outcome.body, outcome.truncated, spec) : failure("network", "no response"));
+      return result.ok ? result : { ...result, message: redact(result.message, [req.apiKey]) };
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/** Shared helpers for turning an HTTP outcome into a BalanceResult. */
+import { type HttpOutcome, headerValue, retryAfterMs } from "../http.ts";
+import type { FailureReason } from "../reasons.ts";
+import { cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
+import type { BalanceFailure, BalanceResult } from "./types.ts";
+
+export function failure(reason: FailureReason, message: string, extra: Partial<BalanceFailure> = {}): BalanceFailure {
+  return { ok: false, reason, message, ...extra };
+}
+
+/** A balance value as a finite number, from a JSON number or a numeric string; undefined otherwise. */
+export function toBalance(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "string" && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** A failure named by the provider's error code. */
+export function codeFailure(rawCode: string, banCooldownMs: number, description?: string): BalanceFailure {
+  const code = normaliseCode(rawCode);
+  const reason = reasonForCode(code);
+  const cooldown = cooldownForReason(reason, banCooldownMs);
+  const desc = description ? `: ${oneLine(description, 160)}` : "";
+  return failure(reason, `the provider answered ${code}${desc}`, {
+    code,
+    ...(cooldown !== undefined ? { retryAfterMs: cooldown } : {}),
+  });
+}
+
+export function oneLine(text: string, max = 120): string {
+  const s = text.replace(/\s+/g, " ").trim();
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+export function looksLikeHtml(body: string): boolean {
+  return /^\s*(<!doctype html|<html|<head|<body|<\?xml|<h1|<title)/i.test(body);
+}
+
+function titleOf(html: string): string | undefined {
+  const m = /<title[^>]*>([^<]*)<\/title>/i.exec(html) ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(html);
+  return m?.[1] ? oneLine(m[1], 80) : undefined;
+}
+
+/**
+ * Failures that do not depend on the body's meaning: no response, 429, and bodies that are not an
+ * answer of the protocol (HTML pages, empty bodies). Returns undefined when the body should be parsed.
+ */
+export function transportFailure(outcome: HttpOutcome): BalanceResult | undefined {
+  if (outcome.kind === "timeout") return failure("timeout", outcome.message);
+  if (outcome.kind === "network") return failure("network", outcome.message);
+  const { status, body } = outcome;
+  if (status === 429) {
+    const after = retryAfterMs(headerValue(outcome.headers, "retry-after"));
+    return failure("rate_limited", "the provider answered HTTP 429 Too Many Requests", {
+      code: "HTTP_429",
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    });
+  }
+  if (looksLikeHtml(body)) {
+    const title = titleOf(body);
+    const what = `an HTML page${title ? ` ("${title}")` : ""} with HTTP ${status}`;
+    return status >= 500
+      ? failure("upstream", `the provider answered ${what}`, { code: `HTTP_${status}` })
+      : failure("malformed", `expected a balance, got ${what}`, { code: `HTTP_${status}` });
+  }
+  if (body.trim() === "") {
+    return status >= 500
+      ? failure("upstream", `the provider answered HTTP ${status} with an empty body`, { code: `HTTP_${status}` })
+      : failure("malformed", `expected a balance, got an empty body with HTTP ${status}`);
+  }
+  return undefined;
+}
+
+/** The fallback when a body was read but made no sense. */
+export function unexpectedBody(status: number, body: string, truncated: boolean): BalanceFailure {
+  if (status >= 500) return failure("upstream", `the provider answered HTTP ${status}: ${oneLine(body, 80)}`, { code: `HTTP_${status}` });
+  const cut = truncated ? " (the body was cut off)" : "";
+  return failure("malformed", `expected a balance, got ${JSON.stringify(oneLine(body, 80))} with HTTP ${status}${cut}`);
+}
