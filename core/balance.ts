@@ -1,0 +1,59 @@
+/**
+ * Reading a balance once, for the CLI and the action: transient failures are retried with exponential
+ * back-off and full jitter within a deadline; `auth`, `no_funds` and `banned` never are.
+ * (The exporter schedules its own polls instead: see exporter/.)
+ */
+import { RETRY_POLICY } from "./reasons.ts";
+import type { BalanceRequest, BalanceResult, Provider } from "./providers/types.ts";
+
+export interface RetryInfo {
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly failure: Extract<BalanceResult, { ok: false }>;
+}
+
+export interface ReadBalanceOptions {
+  /** Retries after the first attempt (0 = one attempt). */
+  readonly retries: number;
+  /** Overall budget for every attempt and wait, ms. */
+  readonly deadlineMs: number;
+  /** First back-off delay, ms (doubles each retry; jittered). Default 1000. */
+  readonly baseDelayMs?: number;
+  readonly onRetry?: (info: RetryInfo) => void;
+  /** For tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+export type ReadBalanceResult = BalanceResult & { readonly attempts: number };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Delay before retry number `retry` (1-based): full jitter over an exponential ceiling. */
+export function backoffDelay(retry: number, baseDelayMs: number, random: () => number): number {
+  const ceiling = baseDelayMs * 2 ** (retry - 1);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export async function readBalance(provider: Provider, req: BalanceRequest, opts: ReadBalanceOptions): Promise<ReadBalanceResult> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? defaultSleep;
+  const random = opts.random ?? Math.random;
+  const base = opts.baseDelayMs ?? 1000;
+  const deadline = now() + opts.deadlineMs;
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    const remaining = Math.max(1, deadline - now());
+    const timeoutMs = Math.min(req.timeoutMs ?? remaining, remaining);
+    const result = await provider.getBalance({ ...req, timeoutMs });
+    if (result.ok) return { ...result, attempts: attempt };
+    if (!RETRY_POLICY[result.reason].retryable || attempt > opts.retries) return { ...result, attempts: attempt };
+    const delayMs = result.retryAfterMs ?? backoffDelay(attempt, base, random);
+    // leave at least a second for the next attempt itself
+    if (now() + delayMs + 1000 > deadline) return { ...result, attempts: attempt };
+    opts.onRetry?.({ attempt, delayMs, failure: result });
+    await sleep(delayMs);
+  }
+}

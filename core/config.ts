@@ -1,0 +1,233 @@
+/**
+ * Accounts to watch: from a YAML file (several accounts), or for one account from CAPTCHA_API_KEY (or
+ * a key file) and --provider. Keys come from a file or an environment variable, never from a literal
+ * on the command line or in the file. Every mistake is reported once, naming the field and what was
+ * expected, as an InputError.
+ *
+ *     accounts:
+ *       - name: scraping                # unique; the `account` label
+ *         provider: captchaai           # one of PROVIDER_NAMES
+ *         api_key_file: /run/secrets/captchaai   # or api_key_env: CAPTCHAAI_KEY
+ *         api_url: http://127.0.0.1:8080         # optional base URL override
+ *         currency: USD                 # optional; the provider's own by default
+ *         poll_interval: 5m             # optional; the provider's default otherwise
+ *         prices:                       # optional per-solve overrides, in the account's currency
+ *           recaptcha_v2: 0.003
+ */
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { parseDuration } from "./duration.ts";
+import { InputError } from "./errors.ts";
+import { effectivePrices, normaliseType, type PriceTable } from "./pricing.ts";
+import { isProviderName, getProvider, PROVIDER_NAMES } from "./providers/registry.ts";
+import type { ProviderName } from "./providers/types.ts";
+
+export interface AccountConfig {
+  readonly name: string;
+  readonly provider: ProviderName;
+  /** The secret. Never print, log or serialise it. */
+  readonly apiKey: string;
+  readonly apiUrl?: string;
+  readonly currency: string;
+  readonly pollIntervalMs?: number;
+  /** Effective prices: the user's overrides on top of the provider defaults (when currencies match). */
+  readonly prices: PriceTable;
+}
+
+const ACCOUNT_FIELDS = ["name", "provider", "api_key_file", "api_key_env", "api_url", "currency", "poll_interval", "prices"] as const;
+
+export function parseProviderName(raw: string, where: string): ProviderName {
+  const name = raw.trim().toLowerCase();
+  if (!isProviderName(name)) {
+    throw new InputError(`${where}: unknown provider "${raw}"; expected one of ${PROVIDER_NAMES.join(", ")}`);
+  }
+  return name;
+}
+
+export function parseApiUrl(raw: string, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`${where}: "${raw}" is not a URL; expected e.g. https://api.example.com or http://127.0.0.1:8080`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InputError(`${where}: "${raw}" must be an http:// or https:// URL`);
+  }
+  return url.toString();
+}
+
+export function parseCurrency(raw: string, where: string): string {
+  const c = raw.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(c)) throw new InputError(`${where}: "${raw}" is not a currency code; expected three letters such as USD or RUB`);
+  return c;
+}
+
+/** Checks a key read from a file or the environment; the message never quotes the key. */
+export function checkKey(key: string, source: string): string {
+  const k = key.trim();
+  if (k === "") throw new InputError(`${source} is empty; expected the provider's API key`);
+  if (/\s/.test(k)) throw new InputError(`${source} contains white space inside the key; expected the key alone on one line`);
+  return k;
+}
+
+export async function readKeyFile(path: string, where: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (code ?? "unreadable");
+    throw new InputError(`${where}: cannot read the API key file ${path} (${why})`);
+  }
+  return checkKey(text, `${where}: the API key file ${path}`);
+}
+
+export interface SingleAccountInput {
+  readonly provider: string;
+  readonly apiUrl?: string;
+  readonly apiKeyFile?: string;
+  readonly currency?: string;
+  readonly pollInterval?: string;
+  readonly prices?: PriceTable;
+  readonly name?: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** One account from the command line: key from --api-key-file, else CAPTCHA_API_KEY. */
+export async function accountFromEnv(input: SingleAccountInput): Promise<AccountConfig> {
+  const provider = parseProviderName(input.provider, "--provider");
+  let apiKey: string;
+  if (input.apiKeyFile) {
+    apiKey = await readKeyFile(input.apiKeyFile, "--api-key-file");
+  } else if (input.env.CAPTCHA_API_KEY !== undefined) {
+    apiKey = checkKey(input.env.CAPTCHA_API_KEY, "CAPTCHA_API_KEY");
+  } else {
+    throw new InputError("no API key: set CAPTCHA_API_KEY in the environment or pass --api-key-file FILE");
+  }
+  const currency = input.currency ? parseCurrency(input.currency, "--currency") : getProvider(provider).defaultCurrency;
+  return {
+    name: input.name ?? provider,
+    provider,
+    apiKey,
+    ...(input.apiUrl ? { apiUrl: parseApiUrl(input.apiUrl, "--api-url") } : {}),
+    currency,
+    ...(input.pollInterval ? { pollIntervalMs: parseDuration(input.pollInterval, "--poll-interval") } : {}),
+    prices: effectivePrices(provider, currency, input.prices),
+  };
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "a mapping" : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function str(obj: Record<string, unknown>, key: string, where: string, required: boolean): string | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) {
+    if (required) throw new InputError(`${where}.${key}: missing; expected a string`);
+    return undefined;
+  }
+  if (typeof v !== "string" || v.trim() === "") throw new InputError(`${where}.${key}: expected a non-empty string, got ${typeName(v)}`);
+  return v;
+}
+
+/** Validates a parsed YAML document; `file` names it in messages. Keys are resolved from `env`/files. */
+export async function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv): Promise<AccountConfig[]> {
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new InputError(`${file}: expected a mapping with an "accounts" list at the top, got ${typeName(doc)}`);
+  }
+  const top = doc as Record<string, unknown>;
+  for (const k of Object.keys(top)) {
+    if (k !== "accounts") throw new InputError(`${file}: unknown top-level field "${k}"; expected only "accounts"`);
+  }
+  const list = top.accounts;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new InputError(`${file}: "accounts" must be a non-empty list of accounts, got ${typeName(list)}`);
+  }
+  const out: AccountConfig[] = [];
+  const names = new Set<string>();
+  for (const [i, item] of list.entries()) {
+    const where = `${file}: accounts[${i}]`;
+    if (!item || typeof item !== "object" || Array.isArray(item)) throw new InputError(`${where}: expected a mapping, got ${typeName(item)}`);
+    const a = item as Record<string, unknown>;
+    if ("api_key" in a) {
+      throw new InputError(`${where}.api_key: a literal key is not accepted in the file; use api_key_file (a path) or api_key_env (a variable name)`);
+    }
+    for (const k of Object.keys(a)) {
+      if (!(ACCOUNT_FIELDS as readonly string[]).includes(k)) {
+        throw new InputError(`${where}: unknown field "${k}"; expected ${ACCOUNT_FIELDS.join(", ")}`);
+      }
+    }
+    const name = str(a, "name", where, true)!;
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`${where}.name: "${name}" must be 1–64 letters, digits, _ . : or -`);
+    if (names.has(name)) throw new InputError(`${where}.name: "${name}" is used twice; account names must be unique`);
+    names.add(name);
+    const provider = parseProviderName(str(a, "provider", where, true)!, `${where}.provider`);
+    const keyFile = str(a, "api_key_file", where, false);
+    const keyEnv = str(a, "api_key_env", where, false);
+    if ((keyFile === undefined) === (keyEnv === undefined)) {
+      throw new InputError(`${where}: set exactly one of api_key_file (a path) or api_key_env (an environment variable name)`);
+    }
+    let apiKey: string;
+    if (keyFile !== undefined) {
+      apiKey = await readKeyFile(keyFile, `${where}.api_key_file`);
+    } else {
+      const value = env[keyEnv!];
+      if (value === undefined) throw new InputError(`${where}.api_key_env: the environment variable ${keyEnv} is not set`);
+      apiKey = checkKey(value, `${where}.api_key_env: the environment variable ${keyEnv}`);
+    }
+    const apiUrl = str(a, "api_url", where, false);
+    const currencyRaw = str(a, "currency", where, false);
+    const currency = currencyRaw ? parseCurrency(currencyRaw, `${where}.currency`) : getProvider(provider).defaultCurrency;
+    let pollIntervalMs: number | undefined;
+    if (a.poll_interval !== undefined) {
+      if (typeof a.poll_interval !== "string" && typeof a.poll_interval !== "number") {
+        throw new InputError(`${where}.poll_interval: expected a duration such as 5m, got ${typeName(a.poll_interval)}`);
+      }
+      pollIntervalMs = parseDuration(a.poll_interval, `${where}.poll_interval`);
+    }
+    const overrides: Record<string, number> = {};
+    if (a.prices !== undefined) {
+      if (!a.prices || typeof a.prices !== "object" || Array.isArray(a.prices)) {
+        throw new InputError(`${where}.prices: expected a mapping of CAPTCHA type to price per solve, got ${typeName(a.prices)}`);
+      }
+      for (const [t, p] of Object.entries(a.prices as Record<string, unknown>)) {
+        if (typeof p !== "number" || !Number.isFinite(p) || p <= 0) {
+          throw new InputError(`${where}.prices.${t}: expected a price per solve greater than 0, got ${typeName(p)}`);
+        }
+        overrides[normaliseType(t)] = p;
+      }
+    }
+    out.push({
+      name,
+      provider,
+      apiKey,
+      ...(apiUrl ? { apiUrl: parseApiUrl(apiUrl, `${where}.api_url`) } : {}),
+      currency,
+      ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+      prices: effectivePrices(provider, currency, overrides),
+    });
+  }
+  return out;
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<AccountConfig[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read the configuration file ${path} (${code === "ENOENT" ? "no such file" : (code ?? "unreadable")})`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    const e = err as { message?: string; linePos?: Array<{ line: number; col: number }> };
+    const pos = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
+    throw new InputError(`${path}: not valid YAML${pos}: ${(e.message ?? "").split("\n")[0]}`);
+  }
+  return parseConfig(doc, path, env);
+}

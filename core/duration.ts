@@ -1,0 +1,27 @@
+import { InputError } from "./errors.ts";
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a duration such as `90s`, `5m`, `1h30m`, `250ms`, or a bare number of seconds, into ms.
+ * `what` names the setting in the error message.
+ */
+export function parseDuration(raw: string | number, what: string): number {
+  if (typeof raw === "number") {
+    if (!Number.isFinite(raw) || raw < 0) throw new InputError(`${what}: ${raw} is not a duration; expected e.g. 30s, 5m or 1h`);
+    return Math.round(raw * 1000);
+  }
+  const s = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    total += Number(m[1]) * UNITS[m[2]!]!;
+    matched = re.lastIndex;
+  }
+  if (s === "" || matched !== s.length) {
+    throw new InputError(`${what}: "${raw}" is not a duration; expected e.g. 30s, 5m, 1h30m or a number of seconds`);
+  }
+  return Math.round(total);
+}
