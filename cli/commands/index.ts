@@ -1,5 +1,10 @@
 import type { CommandModule } from "yargs";
+import { balanceCommand } from "./balance.ts";
+import { checkCommand } from "./check.ts";
 
-// Each command module exports a yargs CommandModule; add yours here (one line each).
+// Each command module exports a yargs CommandModule: import it above and list it here (one line each).
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  balanceCommand,
+  checkCommand,
+];

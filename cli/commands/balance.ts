@@ -1,0 +1,52 @@
+import type { CommandModule } from "yargs";
+import { readBalance } from "../../core/balance.ts";
+import { accountFromEnv } from "../../core/config.ts";
+import { getProvider } from "../../core/providers/registry.ts";
+import { fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, withProviderOptions } from "../shared.ts";
+
+export const balanceCommand: CommandModule<object, ProviderArgs> = {
+  command: "balance",
+  describe: "Print the account's balance (exit 0), or why it could not be read (exit 2)",
+  builder: (y) =>
+    withProviderOptions(y).epilog(
+      [
+        "The key comes from CAPTCHA_API_KEY or --api-key-file, never from the command line.",
+        "",
+        'With --json, prints {"provider","balance","currency"}; on failure {"provider","reason","message"}.',
+        "Reasons: auth, no_funds, banned, rate_limited, upstream, timeout, network, malformed.",
+        "",
+        "Exit codes: 0 balance printed, 2 the balance could not be read or the arguments are wrong.",
+      ].join("\n"),
+    ),
+  handler: (argv) =>
+    guarded(async () => {
+      const account = await accountFromEnv({
+        provider: argv.provider,
+        ...(argv["api-url"] ? { apiUrl: argv["api-url"] } : {}),
+        ...(argv["api-key-file"] ? { apiKeyFile: argv["api-key-file"] } : {}),
+        ...(argv.currency ? { currency: argv.currency } : {}),
+        env: process.env,
+      });
+      const retries = parseRetries(argv.retries);
+      const deadlineMs = parseTimeout(argv.timeout);
+      const provider = getProvider(account.provider);
+      const result = await readBalance(
+        provider,
+        { apiKey: account.apiKey, ...(account.apiUrl ? { apiUrl: account.apiUrl } : {}) },
+        {
+          retries,
+          deadlineMs,
+          onRetry: (r) =>
+            process.stderr.write(`captcha-runway: ${r.failure.reason} (${r.failure.message}); retrying in ${(r.delayMs / 1000).toFixed(1)} s\n`),
+        },
+      );
+      if (!result.ok) {
+        if (argv.json) printJson({ provider: account.provider, reason: result.reason, message: result.message });
+        fail(`could not read the balance from ${account.provider}: ${result.reason}: ${result.message}`, 2);
+        return;
+      }
+      if (argv.json) printJson({ provider: account.provider, balance: result.balance, currency: account.currency });
+      else process.stdout.write(`${result.balance} ${account.currency}\n`);
+      process.exitCode = 0;
+    }),
+};

@@ -1,0 +1,66 @@
+/** Options and helpers shared by the CLI's provider commands. */
+import type { Argv } from "yargs";
+import { parseDuration } from "../core/duration.ts";
+import { InputError } from "../core/errors.ts";
+import { PROVIDER_NAMES } from "../core/providers/types.ts";
+
+export interface ProviderArgs {
+  provider: string;
+  "api-url"?: string;
+  "api-key-file"?: string;
+  currency?: string;
+  timeout: string;
+  retries: number;
+  json: boolean;
+}
+
+export function withProviderOptions<T>(y: Argv<T>): Argv<T & ProviderArgs> {
+  return y
+    .option("provider", {
+      type: "string",
+      default: "captchaai",
+      describe: `Provider: ${PROVIDER_NAMES.join(", ")}`,
+    })
+    .option("api-url", { type: "string", describe: "Base URL instead of the provider's (a proxy, or the simulator)" })
+    .option("api-key-file", {
+      type: "string",
+      describe: "Read the API key from this file (default: the CAPTCHA_API_KEY environment variable)",
+    })
+    .option("currency", { type: "string", describe: "Currency of the balance (default: the provider's; RuCaptcha: RUB)" })
+    .option("timeout", { type: "string", default: "30s", describe: "Give up after this long, retries included (e.g. 30s, 2m)" })
+    .option("retries", { type: "number", default: 2, describe: "Retries of transient failures (never of a rejected key)" })
+    .option("json", { type: "boolean", default: false, describe: "Print one JSON object on stdout" }) as Argv<T & ProviderArgs>;
+}
+
+export function parseRetries(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 20) throw new InputError(`--retries: ${n} is not a whole number from 0 to 20`);
+  return n;
+}
+
+export function parseTimeout(raw: string): number {
+  const ms = parseDuration(raw, "--timeout");
+  if (ms < 1000) throw new InputError(`--timeout: ${raw} is too short; expected at least 1s`);
+  return ms;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export function fail(message: string, code = 2): void {
+  process.stderr.write(`captcha-runway: ${message}\n`);
+  process.exitCode = code;
+}
+
+/** Turns an InputError into exit 2 with its message; rethrows anything else. */
+export async function guarded(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof InputError) {
+      fail(err.message, 2);
+      return;
+    }
+    throw err;
+  }
+}
