@@ -1,0 +1,173 @@
+/**
+ * Faults the simulator can be told to produce, and their validation (for the control API).
+ */
+import { type Protocol, PROTOCOLS } from "./protocol.ts";
+
+export type Fault =
+  /** A provider error code in the protocol's shape (legacy `{"status":0,"request":CODE}` / plain CODE;
+   *  client-key `{"errorId":N,"errorCode":CODE}` with the flavour's HTTP status unless `status` is given). */
+  | { readonly kind: "error"; readonly code: string; readonly status?: number; readonly errorId?: number }
+  /** Delay the answer by `ms`; combines with the next matching non-latency fault (or the normal answer). */
+  | { readonly kind: "latency"; readonly ms: number }
+  /** An HTML error page from a proxy (default 502). */
+  | { readonly kind: "html"; readonly status?: number }
+  /** The normal answer with its body cut in the middle; `midStream`: the full length is declared and the
+   *  connection is closed after part of the body (the client sees a premature end). */
+  | { readonly kind: "truncated"; readonly midStream?: boolean }
+  /** A 200 answer that is neither JSON, a number, nor an error code. */
+  | { readonly kind: "garbage" }
+  /** A 200 answer with an empty body. */
+  | { readonly kind: "empty" }
+  /** A success answer whose balance is not a number: legacy `"abc"` by default, client-key `"NaN"`;
+   *  `value: null` gives `"balance": null` (legacy: the string "null"). */
+  | { readonly kind: "non-numeric"; readonly value?: string | null }
+  /** HTTP 429 with `Retry-After` (seconds, default 30). */
+  | { readonly kind: "rate-limit"; readonly retryAfterSeconds?: number }
+  /** The socket is destroyed without any response. */
+  | { readonly kind: "drop" }
+  /** No response at all until the client gives up (or the simulator closes). */
+  | { readonly kind: "hang" };
+
+export type FaultKind = Fault["kind"];
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "error",
+  "latency",
+  "html",
+  "truncated",
+  "garbage",
+  "empty",
+  "non-numeric",
+  "rate-limit",
+  "drop",
+  "hang",
+];
+
+/** Every provider error code of the reference, for convenience (any string is accepted). */
+export const KNOWN_ERROR_CODES = [
+  // legacy res.php
+  "ERROR_WRONG_USER_KEY",
+  "ERROR_KEY_DOES_NOT_EXIST",
+  "ERROR_ZERO_BALANCE",
+  "IP_BANNED",
+  "ERROR_SERVER_ERROR",
+  "ERROR_INTERNAL_SERVER_ERROR",
+  "ERROR_NO_SLOT_AVAILABLE",
+  "ERROR_TOO_MUCH_REQUESTS",
+  "ERROR_IP_NOT_ALLOWED",
+  "MAX_USER_TURN",
+  "ERROR: 1004",
+  "ERROR: 1005",
+  // client-key
+  "ERROR_KEY_DENIED_ACCESS",
+  "ERROR_IP_BLOCKED",
+  "ERROR_IP_BANNED",
+  "ERROR_RATE_LIMIT",
+  "ERROR_SERVICE_UNAVALIABLE",
+  "ERROR_KEY_TEMP_BLOCKED",
+] as const;
+
+export interface FaultScope {
+  /** Only requests carrying this key (default: every request, whatever its key). */
+  readonly key?: string;
+  /** Only this protocol (default: both). */
+  readonly protocol?: Protocol;
+  /** Apply to the next `times` matching requests, then disappear (default: until cleared). */
+  readonly times?: number;
+}
+
+/** A fault as the server holds it. */
+export interface ActiveFault {
+  readonly id: number;
+  readonly fault: Fault;
+  readonly key?: string;
+  readonly protocol?: Protocol;
+  /** Remaining applications; Infinity until cleared. */
+  remaining: number;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates a fault given as JSON (control API). A bare string is accepted for kinds without
+ * parameters ("drop", "hang", "garbage", …) and as an error code ("ERROR_ZERO_BALANCE", "IP_BANNED").
+ * Returns the fault or a message naming what was wrong.
+ */
+export function parseFault(v: unknown): Fault | string {
+  if (typeof v === "string") {
+    if ((FAULT_KINDS as readonly string[]).includes(v) && v !== "error" && v !== "latency") return parseFault({ kind: v });
+    if (/^[A-Z0-9_:. ]{3,80}$/.test(v)) return { kind: "error", code: v };
+    return `unknown fault "${v.slice(0, 40)}"; expected one of ${FAULT_KINDS.join(", ")} or a provider error code`;
+  }
+  if (!isObj(v)) return "fault must be an object with a 'kind' (or a string)";
+  const kind = v["kind"];
+  const optInt = (name: string, min: number, max: number): string | null => {
+    const x = v[name];
+    if (x === undefined) return null;
+    return typeof x === "number" && Number.isInteger(x) && x >= min && x <= max
+      ? null
+      : `fault '${name}' must be an integer from ${min} to ${max}`;
+  };
+  switch (kind) {
+    case "error": {
+      const code = v["code"];
+      if (typeof code !== "string" || code.length === 0 || code.length > 80)
+        return "fault 'code' must be a provider error code such as ERROR_ZERO_BALANCE";
+      const bad = optInt("status", 100, 599) ?? optInt("errorId", 0, 1_000_000);
+      if (bad) return bad;
+      return { kind, code, status: v["status"] as number | undefined, errorId: v["errorId"] as number | undefined };
+    }
+    case "latency": {
+      const ms = v["ms"];
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0 || ms > 600_000)
+        return "fault 'ms' must be a number of milliseconds from 0 to 600000";
+      return { kind, ms };
+    }
+    case "html": {
+      const bad = optInt("status", 400, 599);
+      return bad ?? { kind, status: v["status"] as number | undefined };
+    }
+    case "truncated":
+      return { kind, midStream: v["midStream"] === true };
+    case "garbage":
+    case "empty":
+    case "drop":
+    case "hang":
+      return { kind };
+    case "non-numeric": {
+      const value = v["value"];
+      if (value !== undefined && value !== null && typeof value !== "string")
+        return "fault 'value' must be a string or null";
+      return { kind, value: value as string | null | undefined };
+    }
+    case "rate-limit": {
+      const bad = optInt("retryAfterSeconds", 0, 86_400);
+      return bad ?? { kind, retryAfterSeconds: v["retryAfterSeconds"] as number | undefined };
+    }
+    default:
+      return `fault 'kind' must be one of ${FAULT_KINDS.join(", ")}`;
+  }
+}
+
+export function parseScope(v: Record<string, unknown>): FaultScope | string {
+  const times = v["times"];
+  if (times !== undefined && !(typeof times === "number" && Number.isInteger(times) && times >= 1))
+    return "'times' must be an integer >= 1 (omit it for a fault that stays until cleared)";
+  const protocol = v["protocol"];
+  if (protocol !== undefined && !(PROTOCOLS as readonly unknown[]).includes(protocol))
+    return `'protocol' must be one of ${PROTOCOLS.join(", ")}`;
+  return { times: times as number | undefined, protocol: protocol as Protocol | undefined };
+}
+
+/** A description of a fault without its key (for the control API's state). */
+export function describeFault(f: ActiveFault, accountIdOf: (key: string) => string): Record<string, unknown> {
+  return {
+    id: f.id,
+    fault: f.fault,
+    account: f.key === undefined ? "*" : accountIdOf(f.key),
+    protocol: f.protocol ?? "*",
+    remaining: Number.isFinite(f.remaining) ? f.remaining : "until cleared",
+  };
+}
