@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { accountFromEnv, loadConfigFile } from "../../core/config.ts";
+import { parseDuration } from "../../core/duration.ts";
+import { InputError } from "../../core/errors.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "cr-config-"));
+const KEY = "0123456789abcdef0123456789abcdef";
+const keyFile = join(dir, "key");
+writeFileSync(keyFile, `${KEY}\n`);
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function errorOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).not.toContain(KEY);
+    return (err as Error).message;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("loadConfigFile", () => {
+  it("reads accounts with keys from files and the environment", async () => {
+    const p = file(
+      "ok.yml",
+      `accounts:
+  - name: scraping
+    provider: captchaai
+    api_key_file: ${keyFile}
+    poll_interval: 2m
+    prices: { recaptcha_v2: 0.0025 }
+  - name: ru
+    provider: rucaptcha
+    api_key_env: RU_KEY
+    api_url: http://127.0.0.1:9/
+`,
+    );
+    const accounts = await loadConfigFile(p, { RU_KEY: "ru-key-1" });
+    expect(accounts).toHaveLength(2);
+    expect(accounts[0]).toMatchObject({ name: "scraping", provider: "captchaai", apiKey: KEY, pollIntervalMs: 120_000, currency: "USD" });
+    expect(accounts[0]!.prices.recaptcha_v2).toBe(0.0025);
+    expect(accounts[0]!.prices.image).toBe(0.001);
+    expect(accounts[1]).toMatchObject({ name: "ru", currency: "RUB", apiKey: "ru-key-1", apiUrl: "http://127.0.0.1:9/" });
+    expect(accounts[1]!.prices).toEqual({});
+  });
+  it.each([
+    ["not: [valid", /not valid YAML at line/],
+    ["accounts: []", /non-empty list/],
+    ["- a\n- b", /mapping with an "accounts" list/],
+    ["accounts:\n  - name: a\n    provider: nope\n    api_key_env: X", /accounts\[0\]\.provider: unknown provider "nope"; expected one of captchaai/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key: secret", /literal key is not accepted/],
+    ["accounts:\n  - name: a\n    provider: captchaai", /exactly one of api_key_file/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: MISSING_VAR", /MISSING_VAR is not set/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_file: /nonexistent/key", /cannot read the API key file \/nonexistent\/key \(no such file\)/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    poll_intervall: 5m", /unknown field "poll_intervall"/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    poll_interval: soon", /poll_interval: "soon" is not a duration/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    prices: { image: -1 }", /prices\.image: expected a price per solve greater than 0/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n  - name: a\n    provider: captchaai\n    api_key_env: X", /used twice/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    api_url: ftp://x", /http:\/\/ or https:\/\//],
+    ["accounts:\n  - provider: captchaai\n    api_key_env: X", /accounts\[0\]\.name: missing/],
+  ])("refuses %j with a message naming the field", async (text, msg) => {
+    const p = file("bad.yml", text);
+    expect(await errorOf(loadConfigFile(p, { X: "some-key" }))).toMatch(msg);
+  });
+  it("names an unreadable config file", async () => {
+    expect(await errorOf(loadConfigFile(join(dir, "missing.yml")))).toMatch(/cannot read the configuration file .*missing\.yml \(no such file\)/);
+  });
+  it("refuses an empty key file without quoting anything", async () => {
+    const empty = file("empty-key", "\n");
+    expect(await errorOf(accountFromEnv({ provider: "captchaai", apiKeyFile: empty, env: {} }))).toMatch(/is empty/);
+  });
+});
+
+describe("accountFromEnv", () => {
+  it("takes the key from CAPTCHA_API_KEY", async () => {
+    const a = await accountFromEnv({ provider: "CapMonster", env: { CAPTCHA_API_KEY: ` ${KEY} ` } });
+    expect(a).toMatchObject({ name: "capmonster", provider: "capmonster", apiKey: KEY, currency: "USD" });
+  });
+  it("explains where the key should come from", async () => {
+    expect(await errorOf(accountFromEnv({ provider: "captchaai", env: {} }))).toMatch(/CAPTCHA_API_KEY.*--api-key-file/);
+  });
+  it("refuses unknown providers", async () => {
+    expect(await errorOf(accountFromEnv({ provider: "deathbycaptcha", env: { CAPTCHA_API_KEY: KEY } }))).toMatch(/unknown provider/);
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["30s", 30_000],
+    ["5m", 300_000],
+    ["1h30m", 5_400_000],
+    ["250ms", 250],
+    ["90", 90_000],
+  ])("%s", (raw, ms) => expect(parseDuration(raw, "x")).toBe(ms));
+  it.each(["", "5 minutes", "m5", "-3s"])("refuses %j", (raw) => expect(() => parseDuration(raw, "x")).toThrow(InputError));
+});
