@@ -188,7 +188,7 @@ export function truncate(res: SimResponse): SimResponse {
 
 /** A 200 answer that is neither JSON nor a number nor an error code. */
 export function garbage(): SimResponse {
-  return { status: 200, headers: TEXT_TYPE, body: "\u0000\u0001%PDF-1.4 ~~~ not-a-balance <<>> }{" };
+  return { status: 200, headers: TEXT_TYPE, body: "~~ #!garbage <<>> not-a-balance ]]{{ %%" };
 }
 
 /** A 200 answer with an empty body. */
