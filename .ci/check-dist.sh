@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Fails when dist/index.js is not what `npm run bundle` builds from the sources (like
+# actions/typescript-action's check-dist): rebuilds into a temporary file and compares, then checks
+# that the committed copy is the one in the working tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+node_bin="node_modules/.bin/node"
+[ -x "$node_bin" ] || node_bin="node"
+"$node_bin" action/build/bundle.ts "$tmp/index.js" >/dev/null
+if ! cmp -s "$tmp/index.js" dist/index.js; then
+  echo "check-dist: dist/index.js is out of date with the sources; run 'npm run bundle' and commit dist/." >&2
+  exit 1
+fi
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet HEAD -- dist/index.js; then
+  echo "check-dist: dist/index.js differs from the committed copy; commit dist/." >&2
+  exit 1
+fi
+echo "check-dist: dist/index.js is up to date."

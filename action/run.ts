@@ -1,0 +1,164 @@
+/**
+ * The action: read the inputs, read the balance through core/, price the batch, report (outputs,
+ * job summary, annotation), keep the tracking issue in line, and set the job's outcome.
+ * The API key is masked before anything else happens and passes through redact() wherever text that
+ * came from outside is printed.
+ */
+import * as core from "@actions/core";
+import { readBalance } from "../core/balance.ts";
+import { isInputError } from "../core/errors.ts";
+import { type BatchQuote, effectivePrices, priceBatch } from "../core/pricing.ts";
+import { getProvider } from "../core/providers/registry.ts";
+import type { Provider, ProviderName } from "../core/providers/types.ts";
+import { redact } from "../core/redact.ts";
+import { type IssuesApi, restIssuesApi } from "./github-api.ts";
+import { type ActionInputs, readInputs } from "./inputs.ts";
+import { judge, type Outcome, type VerdictContext } from "./outcome.ts";
+import { renderSummary } from "./summary.ts";
+import { accountFingerprint, syncTrackingIssue, type TrackingResult } from "./tracking-issue.ts";
+
+/** Seams for tests; the action itself uses the defaults. */
+export interface RunDeps {
+  readonly getProvider: (name: ProviderName) => Provider;
+  readonly issuesApi: (token: string) => IssuesApi;
+  readonly env: NodeJS.ProcessEnv;
+  readonly now: () => Date;
+}
+
+function defaultDeps(env: NodeJS.ProcessEnv): RunDeps {
+  return {
+    getProvider,
+    env,
+    now: () => new Date(),
+    issuesApi: (token) =>
+      restIssuesApi({
+        apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+        repository: env.GITHUB_REPOSITORY ?? "",
+        token,
+      }),
+  };
+}
+
+function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = env;
+  return server && repo && id ? `${server}/${repo}/actions/runs/${id}` : undefined;
+}
+
+function setQuoteOutputs(q: BatchQuote): void {
+  core.setOutput("balance", String(q.balance));
+  core.setOutput("currency", q.currency);
+  core.setOutput("required", String(q.required));
+  core.setOutput("shortfall", String(q.shortfall));
+  core.setOutput("covered", q.covered ? "true" : "false");
+  core.setOutput("solves-remaining", JSON.stringify(q.solvesRemaining));
+}
+
+async function writeSummary(markdown: string, env: NodeJS.ProcessEnv): Promise<void> {
+  if (!env.GITHUB_STEP_SUMMARY) {
+    core.info(markdown);
+    return;
+  }
+  await core.summary.addRaw(markdown, true).write();
+}
+
+/** Reads the balance and prices the batch; InputError (e.g. no price in a non-USD currency) propagates. */
+async function check(inputs: ActionInputs, provider: Provider, secrets: readonly string[]): Promise<Outcome> {
+  const result = await readBalance(
+    provider,
+    { apiKey: inputs.apiKey, ...(inputs.apiUrl ? { apiUrl: inputs.apiUrl } : {}) },
+    {
+      retries: inputs.retries,
+      deadlineMs: inputs.timeoutMs,
+      onRetry: (info) =>
+        core.info(
+          `Attempt ${info.attempt} failed (${info.failure.reason}: ${redact(info.failure.message, secrets)}); retrying in ${(info.delayMs / 1000).toFixed(1)} s`,
+        ),
+    },
+  );
+  if (!result.ok) {
+    return { kind: "unreadable", reason: result.reason, message: redact(result.message, secrets), attempts: result.attempts };
+  }
+  const prices = effectivePrices(inputs.provider, result.currency, inputs.prices);
+  try {
+    const quote = priceBatch({
+      balance: result.balance,
+      currency: result.currency,
+      batch: inputs.batch,
+      prices,
+      marginBp: inputs.marginBp,
+      reserve: inputs.reserve,
+    });
+    return { kind: "checked", quote };
+  } catch (err) {
+    // a type without a price in the account's currency: still say what the balance is
+    core.setOutput("balance", String(result.balance));
+    core.setOutput("currency", result.currency);
+    throw err;
+  }
+}
+
+export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
+  // Mask the secrets before anything can print them.
+  const apiKey = core.getInput("api-key");
+  if (apiKey) core.setSecret(apiKey);
+  const token = core.getInput("github-token");
+  if (token) core.setSecret(token);
+  const secrets = [apiKey, token].filter((s) => s !== "");
+
+  const deps: RunDeps = { ...defaultDeps(overrides.env ?? process.env), ...overrides };
+  let inputs: ActionInputs;
+  let outcome: Outcome;
+  try {
+    inputs = readInputs((name) => core.getInput(name));
+    core.info(`Checking the ${inputs.provider} balance for the batch: ${inputs.batch.map((l) => `${l.type} × ${l.count}`).join(", ")}`);
+    outcome = await check(inputs, deps.getProvider(inputs.provider), secrets);
+  } catch (err) {
+    if (isInputError(err)) {
+      core.setFailed(redact(err.message, secrets));
+      return;
+    }
+    throw err;
+  }
+
+  const ctx: VerdictContext = { provider: inputs.provider, mode: inputs.mode, onApiError: inputs.onApiError };
+  const verdict = judge(outcome, ctx);
+  if (outcome.kind === "checked") setQuoteOutputs(outcome.quote);
+  else {
+    core.setOutput("covered", "false");
+    core.setOutput("reason", outcome.reason);
+  }
+
+  let summary = renderSummary(outcome, ctx);
+  let trackingFailed = false;
+  if (inputs.trackingIssue) {
+    const t = inputs.trackingIssue;
+    try {
+      const res: TrackingResult = await syncTrackingIssue(deps.issuesApi(t.token), outcome, {
+        ...ctx,
+        account: accountFingerprint(inputs.provider, inputs.apiKey, inputs.apiUrl),
+        labels: t.labels,
+        runUrl: runUrl(deps.env),
+        now: deps.now(),
+      });
+      if (res.action !== "none") {
+        core.info(`Tracking issue #${res.number} ${res.action}${res.commented ? " (commented)" : ""}.`);
+        summary += `\nTracking issue: #${res.number} ${res.action}.\n`;
+      }
+    } catch (err) {
+      trackingFailed = true;
+      const msg = redact(`The tracking issue could not be updated: ${(err as Error)?.message ?? String(err)}`, secrets);
+      core.error(msg, { title: "CAPTCHA balance tracking issue not updated" });
+      summary += `\n❌ ${msg}\n`;
+    }
+  }
+  await writeSummary(summary, deps.env);
+
+  if (verdict.effect === "fail") {
+    core.error(verdict.message, { title: verdict.title });
+  } else if (verdict.effect === "warn") {
+    core.warning(verdict.message, { title: verdict.title });
+  } else {
+    core.info(verdict.message);
+  }
+  if (verdict.effect === "fail" || trackingFailed) process.exitCode = 1;
+}
