@@ -1,0 +1,231 @@
+import { HOUR, HOURS_PER_DAY, hourOfDay, hourOfDayProfile } from "./profile.ts";
+import { projectRunway } from "./project.ts";
+import { BinRing } from "./ring.ts";
+import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
+import type { RunwayEstimate } from "./types.ts";
+
+/** Hourly spend history kept: two weeks. */
+export const HOURLY_BINS = 14 * HOURS_PER_DAY;
+/** Window of the long-run spend level: one week, so weekly cycles and batch jobs average out. */
+export const LEVEL_HOURS = 7 * HOURS_PER_DAY;
+/** Days of history behind the hour-of-day profile. */
+export const PROFILE_DAYS = 7;
+/** Fine bins for surge detection: 5 minutes, three hours of them. */
+export const FINE_WIDTH = 300;
+export const FINE_BINS = 36;
+/** The last hour, as three 20-minute segments of fine bins. */
+const SEGMENT_BINS = 4;
+const SEGMENTS = 3;
+const MIN_SEGMENT_COVER = (SEGMENT_BINS * FINE_WIDTH) / 2;
+/** A surge: every 20-minute segment of the last hour spent at least this multiple of the expectation. */
+export const SURGE_FACTOR = 2;
+/** A surge ends when the latest 20 minutes fall below this multiple of the pre-surge expectation. */
+export const SURGE_EXIT_FACTOR = 1.5;
+/** Observed history needed before a surge can be told from the baseline. */
+export const SURGE_MIN_HISTORY = 6 * HOUR;
+
+const EMPTY: RunwayEstimate = { runwaySeconds: null, spendRatePerSecond: null, spentTotal: 0, depositedTotal: 0 };
+
+interface Surge {
+  /** When the surge was confirmed (unix seconds). */
+  since: number;
+  /** Spend level (per second, before the profile) in force when it was confirmed. */
+  baseLevel: number;
+}
+
+/**
+ * Estimates the runway of one prepaid account from its balance samples.
+ *
+ * Spending is the sum of balance decreases; increases are deposits and never count as negative
+ * spend (an interval containing a deposit is treated as unobserved, since its spend is unknown).
+ * The projection walks forward through an hour-of-day spend profile scaled to the spend level of
+ * the last week, so daily cycles and batch jobs are averaged rather than extrapolated. A surge
+ * (every 20 minutes of the last hour at least twice the expectation) adds the excess rate on top
+ * until spending falls back. Memory is fixed (two rings of bins); work per sample is O(1)
+ * amortised. Samples not later than the previous one are ignored.
+ */
+export class RunwayEstimator {
+  private readonly hourly = new BinRing(HOUR, HOURLY_BINS);
+  private readonly fine = new BinRing(FINE_WIDTH, FINE_BINS);
+  private lastT = Number.NaN;
+  private lastBalance = Number.NaN;
+  private spentTotal = 0;
+  private depositedTotal = 0;
+  private observedSeconds = 0;
+  private surge: Surge | null = null;
+  private estimate: RunwayEstimate = EMPTY;
+  // caches derived from completed hours, refreshed when the hourly ring moves to a new hour
+  private cacheHead = Number.NaN;
+  private readonly shape = new Float64Array(HOURS_PER_DAY).fill(1);
+  private completedSpend = 0;
+  private completedWeight = 0;
+
+  /** Feeds one sample; returns the estimate after it. */
+  observe(timestampSec: number, balance: number): RunwayEstimate {
+    if (!Number.isFinite(timestampSec)) {
+      throw new RangeError(`runway estimator: timestamp must be a finite number of seconds, got ${timestampSec}`);
+    }
+    if (!Number.isFinite(balance)) {
+      throw new RangeError(`runway estimator: balance must be a finite number, got ${balance}`);
+    }
+    if (Number.isNaN(this.lastT)) {
+      this.hourly.advanceTo(timestampSec);
+      this.fine.advanceTo(timestampSec);
+    } else if (timestampSec <= this.lastT) {
+      return this.estimate; // out of order or duplicate: keep what we know
+    } else {
+      const delta = this.lastBalance - balance;
+      const t0 = this.lastT;
+      if (delta >= 0) {
+        this.spentTotal += delta;
+        this.observedSeconds += timestampSec - t0;
+        this.hourly.addInterval(t0, timestampSec, delta, true);
+        this.fine.addInterval(t0, timestampSec, delta, true);
+      } else {
+        // a deposit: the spend hidden inside this interval is unknown, so it is not observed time
+        this.depositedTotal -= delta;
+        this.hourly.advanceTo(timestampSec);
+        this.fine.advanceTo(timestampSec);
+      }
+    }
+    this.lastT = timestampSec;
+    this.lastBalance = balance;
+    this.estimate = this.compute();
+    return this.estimate;
+  }
+
+  /** The estimate after the latest accepted sample. */
+  current(): RunwayEstimate {
+    return this.estimate;
+  }
+
+  toState(): RunwayState {
+    const started = !Number.isNaN(this.lastT);
+    return {
+      kind: STATE_KIND,
+      version: STATE_VERSION,
+      last: started ? { timestamp: this.lastT, balance: this.lastBalance } : null,
+      spentTotal: this.spentTotal,
+      depositedTotal: this.depositedTotal,
+      observedSeconds: this.observedSeconds,
+      hourly: ringState(this.hourly),
+      fine: ringState(this.fine),
+      surge: this.surge ? { since: this.surge.since, baseLevel: this.surge.baseLevel } : null,
+    };
+  }
+
+  /** Restores an estimator from `toState()` output (after a JSON round trip); throws RunwayStateError. */
+  static fromState(s: unknown): RunwayEstimator {
+    const state = parseRunwayState(s, HOURLY_BINS, FINE_BINS);
+    const e = new RunwayEstimator();
+    if (state.last) {
+      e.lastT = state.last.timestamp;
+      e.lastBalance = state.last.balance;
+    }
+    e.spentTotal = state.spentTotal;
+    e.depositedTotal = state.depositedTotal;
+    e.observedSeconds = state.observedSeconds;
+    restoreRing(e.hourly, state.hourly);
+    restoreRing(e.fine, state.fine);
+    e.surge = state.surge ? { ...state.surge } : null;
+    if (state.last) e.estimate = e.compute();
+    return e;
+  }
+
+  private refreshHourCache(): void {
+    const ring = this.hourly;
+    hourOfDayProfile(ring, PROFILE_DAYS, this.shape);
+    let spend = 0;
+    let weight = 0;
+    for (let h = ring.head - LEVEL_HOURS; h < ring.head; h++) {
+      if (!ring.holds(h)) continue;
+      const s = ring.slot(h);
+      spend += ring.spend[s]!;
+      weight += ring.cover[s]! * this.shape[hourOfDay(h)]!;
+    }
+
+    this.completedSpend = spend;
+    this.completedWeight = weight;
+    this.cacheHead = ring.head;
+  }
+
+  private compute(): RunwayEstimate {
+    const ring = this.hourly;
+    if (ring.head !== this.cacheHead) this.refreshHourCache();
+    const shape = this.shape;
+    const cur = ring.slot(ring.head);
+    const spend = this.completedSpend + ring.spend[cur]!;
+    const weight = this.completedWeight + ring.cover[cur]! * shape[hourOfDay(ring.head)]!;
+    const totals = { spentTotal: this.spentTotal, depositedTotal: this.depositedTotal };
+    if (!(weight > 0)) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
+    const level = spend / weight;
+    const extra = this.updateSurge(level);
+    const base = this.surge ? this.surge.baseLevel : level;
+    const balance = this.lastBalance;
+    const runway = projectRunway(balance, this.lastT, base, shape, extra);
+    if (runway === null) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
+    const rate =
+      runway > 0 ? balance / runway : base * shape[hourOfDay(Math.floor(this.lastT / HOUR))]! + extra;
+    return { runwaySeconds: runway, spendRatePerSecond: rate, ...totals };
+  }
+
+  /** Updates the surge state; returns the excess spend rate to add to the projection (0 if none). */
+  private updateSurge(level: number): number {
+    if (this.observedSeconds < SURGE_MIN_HISTORY) return 0;
+    const fine = this.fine;
+    const shape = this.shape;
+    const base = this.surge ? this.surge.baseLevel : level;
+    let elevated = true;
+    let latestSpend = 0;
+    let latestExpected = 0;
+    let latestCover = 0;
+    let hourSpend = 0;
+    let hourExpected = 0;
+    let hourCover = 0;
+    for (let seg = 0; seg < SEGMENTS; seg++) {
+      let spend = 0;
+      let expected = 0;
+      let cover = 0;
+      for (let i = 0; i < SEGMENT_BINS; i++) {
+        const b = fine.head - seg * SEGMENT_BINS - i;
+        const s = fine.slot(b);
+        const c = fine.cover[s]!;
+        spend += fine.spend[s]!;
+        cover += c;
+        expected += base * shape[hourOfDay(Math.floor((b * FINE_WIDTH) / HOUR))]! * c;
+      }
+      if (seg === 0) {
+        latestSpend = spend;
+        latestExpected = expected;
+        latestCover = cover;
+      }
+      hourSpend += spend;
+      hourExpected += expected;
+      hourCover += cover;
+      if (cover < MIN_SEGMENT_COVER || !(spend > 0) || spend < SURGE_FACTOR * expected) elevated = false;
+    }
+    if (this.surge === null) {
+      if (!elevated) return 0;
+      this.surge = { since: this.lastT, baseLevel: level };
+    } else if (latestCover >= MIN_SEGMENT_COVER && latestSpend < SURGE_EXIT_FACTOR * latestExpected) {
+      this.surge = null;
+      return 0;
+    }
+    if (!(hourCover > 0)) return 0;
+    return Math.max(0, (hourSpend - hourExpected) / hourCover);
+  }
+}
+
+function ringState(ring: BinRing) {
+  return {
+    head: Number.isFinite(ring.head) ? ring.head : null,
+    spend: Array.from(ring.spend),
+    cover: Array.from(ring.cover),
+  };
+}
+
+function restoreRing(ring: BinRing, s: { head: number | null; spend: number[]; cover: number[] }): void {
+  ring.head = s.head === null ? Number.NEGATIVE_INFINITY : s.head;
+  ring.spend.set(s.spend);
+  ring.cover.set(s.cover);
+}
