@@ -1,13 +1,14 @@
 import yargs from "yargs";
 import { commands } from "./commands/index.ts";
 
+class UsageError extends Error {}
+
 /**
  * Parses argv and runs one command; resolves to the process exit code.
  * Command handlers report their outcome by setting `process.exitCode` (0 ok, 1 a negative verdict,
  * 2 could not do the job / bad input). Usage errors exit 2 with a message naming what was wrong.
  */
 export async function runCli(argv: string[]): Promise<number> {
-  let usageError = false;
   const parser = yargs(argv)
     .scriptName("captcha-runway")
     .usage("$0 <command> [options]")
@@ -19,17 +20,16 @@ export async function runCli(argv: string[]): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`captcha-runway: ${msg}\nRun 'captcha-runway --help' for usage.\n`);
-      usageError = true;
+      // throwing stops yargs before any command handler runs
+      throw err ?? new UsageError(msg);
     });
   for (const command of commands) parser.command(command);
   try {
     await parser.parseAsync();
   } catch (err) {
-    process.stderr.write(`captcha-runway: ${(err as Error).message}\n`);
+    const hint = err instanceof UsageError ? "\nRun 'captcha-runway --help' for usage." : "";
+    process.stderr.write(`captcha-runway: ${(err as Error).message}${hint}\n`);
     return 2;
   }
-  if (usageError) return 2;
   return typeof process.exitCode === "number" ? process.exitCode : 0;
 }

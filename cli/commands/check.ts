@@ -13,8 +13,13 @@ interface CheckArgs extends ProviderArgs {
   reserve: string;
 }
 
+/** At least two decimals, at most six (micro-units), no trailing zeros beyond two. */
+export function formatAmount(n: number): string {
+  return n.toFixed(6).replace(/(\.\d\d\d*?)0+$/, "$1");
+}
+
 function formatQuote(q: BatchQuote): string {
-  const money = (n: number) => `${n.toFixed(4).replace(/0{1,2}$/, "")} ${q.currency}`;
+  const money = (n: number) => `${formatAmount(n)} ${q.currency}`;
   const rows: Array<[string, string]> = [["balance", money(q.balance)]];
   for (const l of q.lines) rows.push([`${l.type}`, `${l.count} × ${l.unitPrice} = ${money(l.cost)}`]);
   rows.push([`margin ${q.marginPercent}%`, money(q.marginAmount)]);
