@@ -1,0 +1,212 @@
+/**
+ * Assembles the exporter: metrics, one poller per account, state file, HTTP server. `startExporter`
+ * is the programmatic entry point (tests, benchmarks); `cli/commands/exporter.ts` wraps it.
+ */
+import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
+import { RunwayEstimator } from "../core/runway/estimator.ts";
+import type { ListenAddress } from "./flags.ts";
+import { buildInfo } from "./build-info.ts";
+import { renderLanding } from "./landing.ts";
+import type { Logger } from "./logger.ts";
+import { ExporterMetrics } from "./metrics.ts";
+import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, type Estimator, type PolledAccount } from "./poller.ts";
+import { createApp, listen, type RunningServer } from "./server.ts";
+import {
+  type AccountState,
+  loadStateOrQuarantine,
+  moveAside,
+  STATE_FORMAT,
+  STATE_VERSION,
+  type StateDocument,
+  StateWriter,
+  stateKey,
+} from "./state-file.ts";
+import { BasicAuthChecker, EMPTY_WEB_CONFIG, type WebConfig } from "./web-config.ts";
+
+export interface ExporterConfig {
+  readonly accounts: readonly PolledAccount[];
+  readonly listen: ListenAddress;
+  readonly telemetryPath: string;
+  readonly webConfig?: WebConfig;
+  /** null: no state file. */
+  readonly stateFile: string | null;
+  readonly stateWriteIntervalMs: number;
+  readonly logger: Logger;
+  readonly demo?: boolean;
+  /** Tests: shorter cool-downs, request timeout, process metrics off. */
+  readonly retryPolicy?: Readonly<Record<FailureReason, RetryPolicy>>;
+  readonly requestTimeoutMs?: number;
+  readonly defaultMetrics?: boolean;
+  readonly maxHistory?: number;
+  /** Extra work on stop (the demo's simulator). */
+  readonly onStop?: () => Promise<void>;
+}
+
+export interface RunningExporter {
+  readonly url: string;
+  readonly metricsUrl: string;
+  readonly metrics: ExporterMetrics;
+  readonly pollers: readonly AccountPoller[];
+  readonly server: RunningServer;
+  isReady(): boolean;
+  /** Resolves once every account has had its first check (success or failure). */
+  whenReady(): Promise<void>;
+  /** Stops polling, writes the state file, closes the server. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startExporter(config: ExporterConfig): Promise<RunningExporter> {
+  const { logger } = config;
+  for (const a of config.accounts) logger.addSecret(a.apiKey);
+  const webConfig = config.webConfig ?? EMPTY_WEB_CONFIG;
+  const info = buildInfo();
+  const metrics = new ExporterMetrics({ buildInfo: info, defaultMetrics: config.defaultMetrics !== false });
+
+  let restored = new Map<string, AccountState>();
+  if (config.stateFile) restored = await loadStateOrQuarantine(config.stateFile, logger);
+
+  // Restore estimators first: if any entry is unusable, the whole file is moved aside.
+  const estimators = new Map<string, Estimator>();
+  for (const a of config.accounts) {
+    const s = restored.get(stateKey(a.name, a.providerLabel));
+    if (!s) continue;
+    try {
+      estimators.set(stateKey(a.name, a.providerLabel), RunwayEstimator.fromState(s.estimator));
+    } catch (err) {
+      if (config.stateFile) await moveAside(config.stateFile, `estimator of account '${a.name}': ${(err as Error).message}`, logger);
+      restored = new Map();
+      estimators.clear();
+      break;
+    }
+  }
+
+  const pending = new Set<string>();
+  let readyResolve: () => void = () => {};
+  const readyPromise = new Promise<void>((r) => {
+    readyResolve = r;
+  });
+  let writer: StateWriter | null = null;
+  const pollers: AccountPoller[] = [];
+  const maxHistory = config.maxHistory ?? DEFAULT_MAX_HISTORY;
+
+  for (const a of config.accounts) {
+    const key = stateKey(a.name, a.providerLabel);
+    const s = restored.get(key);
+    const estimator = estimators.get(key) ?? new RunwayEstimator();
+    estimators.set(key, estimator);
+    const estimate = estimator.current();
+    const status: AccountStatus = {
+      labels: { account: a.name, provider: a.providerLabel },
+      intervalMs: a.intervalMs,
+      currency: s?.currency ?? a.provider.defaultCurrency,
+      balance: s?.balance ?? null,
+      estimate,
+      checks: 0,
+      lastAttemptAtMs: s?.lastAttemptAtMs ?? null,
+      lastSuccessAtMs: s?.lastSuccessAtMs ?? null,
+      lastError: null,
+      up: null,
+      consecutiveFailures: 0,
+      nextCheckAtMs: null,
+      errors: s ? { ...emptyErrors(), ...s.errors } : emptyErrors(),
+      history: (s?.history ?? []).slice(-maxHistory).map(([t, balance]) => ({ t, balance })),
+    };
+    metrics.addAccount(status.labels, a.intervalMs, a.provider.defaultCurrency, {
+      currency: status.currency,
+      spentTotal: estimate.spentTotal,
+      depositedTotal: estimate.depositedTotal,
+      errors: status.errors,
+      ...(status.lastSuccessAtMs !== null ? { lastSuccessTimestampSeconds: status.lastSuccessAtMs / 1000 } : {}),
+    });
+    pending.add(key);
+    const poller = new AccountPoller(a, {
+      metrics,
+      logger,
+      estimator,
+      status,
+      maxHistory,
+      ...(config.retryPolicy ? { retryPolicy: config.retryPolicy } : {}),
+      ...(config.requestTimeoutMs !== undefined ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
+      onChecked: () => {
+        if (pending.delete(key) && pending.size === 0) {
+          logger.info("every account checked once; ready");
+          readyResolve();
+        }
+        writer?.markDirty();
+      },
+    });
+    pollers.push(poller);
+  }
+  if (pending.size === 0) readyResolve();
+
+  const snapshot = (): StateDocument => ({
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    savedAt: new Date().toISOString(),
+    accounts: pollers.map((p, i) => {
+      const st = p.status;
+      const a = config.accounts[i]!;
+      return {
+        account: st.labels.account,
+        provider: st.labels.provider,
+        currency: st.currency,
+        estimator: estimators.get(stateKey(a.name, a.providerLabel))!.toState(),
+        errors: { ...st.errors },
+        balance: st.balance,
+        lastAttemptAtMs: st.lastAttemptAtMs,
+        lastSuccessAtMs: st.lastSuccessAtMs,
+        history: st.history.map((h) => [h.t, h.balance] as const),
+      };
+    }),
+  });
+  if (config.stateFile) writer = new StateWriter(config.stateFile, config.stateWriteIntervalMs, snapshot, logger);
+
+  const app = createApp({
+    metrics,
+    telemetryPath: config.telemetryPath,
+    webConfig,
+    auth: new BasicAuthChecker(webConfig.basicAuthUsers),
+    landing: () =>
+      renderLanding({
+        accounts: pollers.map((p) => p.status),
+        telemetryPath: config.telemetryPath,
+        version: info.version,
+        nowMs: Date.now(),
+        demo: config.demo === true,
+      }),
+    isReady: () => pending.size === 0,
+    logger,
+  });
+  const server = await listen(app, config.listen, webConfig);
+  for (const p of pollers) p.start();
+  logger.info("exporter listening", {
+    address: server.url,
+    telemetry_path: config.telemetryPath,
+    accounts: config.accounts.length,
+    tls: webConfig.tls !== null,
+    basic_auth: webConfig.basicAuthUsers.size > 0,
+    state_file: config.stateFile ?? "(none)",
+    version: info.version,
+  });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: server.url,
+    metricsUrl: `${server.url}${config.telemetryPath}`,
+    metrics,
+    pollers,
+    server,
+    isReady: () => pending.size === 0,
+    whenReady: () => readyPromise,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(pollers.map((p) => p.stop()));
+        await writer?.flush();
+        await server.close();
+        await config.onStop?.();
+        logger.info("exporter stopped", { state_file: config.stateFile ?? "(none)" });
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The landing page at `/`: one row per account with balance, runway, spend rate, last check, last
+ * error and a small inline-SVG chart of the recent balance. Pure rendering from the pollers' status:
+ * no scripts, no external assets, every value HTML-escaped.
+ */
+import type { AccountStatus, BalancePoint } from "./poller.ts";
+
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** "3 d 4 h", "5 h 12 min", "7 min 3 s", "42 s". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "∞";
+  const s = Math.max(0, Math.round(seconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d >= 100) return `${d} d`;
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  if (m > 0) return sec > 0 ? `${m} min ${sec} s` : `${m} min`;
+  return `${sec} s`;
+}
+
+export function formatMoney(amount: number, currency: string): string {
+  const digits = Math.abs(amount) >= 100 ? 2 : 4;
+  return `${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: digits })} ${currency}`;
+}
+
+export function formatRate(perSecond: number, currency: string): string {
+  const perHour = perSecond * 3600;
+  if (perHour >= 0.01) return `${formatMoney(perHour, currency)}/h`;
+  return `${formatMoney(perHour * 24, currency)}/day`;
+}
+
+function ago(atMs: number | null, nowMs: number): string {
+  if (atMs === null) return "never";
+  return `${formatDuration((nowMs - atMs) / 1000)} ago`;
+}
+
+/** A small line chart of the balance history; bounded by the history the poller keeps. */
+export function balanceChart(history: readonly BalancePoint[], currency: string, width = 260, height = 56): string {
+  if (history.length < 2) {
+    return `<svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="not enough history yet"><text x="${width / 2}" y="${height / 2 + 4}" text-anchor="middle" class="muted">collecting history…</text></svg>`;
+  }
+  const pad = 4;
+  const t0 = history[0]!.t;
+  const t1 = history[history.length - 1]!.t;
+  let lo = Math.min(...history.map((p) => p.balance));
+  let hi = Math.max(...history.map((p) => p.balance));
+  if (hi === lo) {
+    hi += 1;
+    lo = Math.max(0, lo - 1);
+  }
+  const x = (t: number) => pad + ((t - t0) / Math.max(1e-9, t1 - t0)) * (width - 2 * pad);
+  const y = (b: number) => pad + (1 - (b - lo) / (hi - lo)) * (height - 2 * pad);
+  const pts = history.map((p) => `${x(p.t).toFixed(1)},${y(p.balance).toFixed(1)}`);
+  const area = `M${pts[0]} L${pts.slice(1).join(" L")} L${x(t1).toFixed(1)},${height - pad} L${x(t0).toFixed(1)},${height - pad} Z`;
+  const label = `balance from ${formatMoney(history[0]!.balance, currency)} to ${formatMoney(history[history.length - 1]!.balance, currency)} over ${formatDuration(t1 - t0)}`;
+  return (
+    `<svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}">` +
+    `<title>${escapeHtml(label)}</title>` +
+    `<path d="${area}" class="area"/>` +
+    `<polyline points="${pts.join(" ")}" class="line"/>` +
+    `</svg>`
+  );
+}
+
+export interface LandingInput {
+  readonly accounts: readonly AccountStatus[];
+  readonly telemetryPath: string;
+  readonly version: string;
+  readonly nowMs: number;
+  readonly demo: boolean;
+}
+
+function runwayCell(a: AccountStatus): string {
+  const r = a.estimate.runwaySeconds;
+  if (a.balance === null) return `<span class="muted">–</span>`;
+  if (r === null) return `<span class="muted" title="no spend seen yet">no spend yet</span>`;
+  const cls = r < 86_400 ? "bad" : r < 7 * 86_400 ? "warn" : "good";
+  return `<span class="${cls}">${escapeHtml(formatDuration(r))}</span>`;
+}
+
+function row(a: AccountStatus, nowMs: number): string {
+  const state = a.up === null ? "pending" : a.up ? "up" : "down";
+  const stateText = a.up === null ? "waiting for first check" : a.up ? "last check succeeded" : "last check failed";
+  const balance = a.balance === null ? `<span class="muted">–</span>` : escapeHtml(formatMoney(a.balance, a.currency));
+  const rate = a.estimate.spendRatePerSecond === null ? `<span class="muted">–</span>` : escapeHtml(formatRate(a.estimate.spendRatePerSecond, a.currency));
+  const err = a.lastError
+    ? `<span class="reason" title="${escapeHtml(a.lastError.message)}">${escapeHtml(a.lastError.reason)}</span> <span class="muted">${escapeHtml(ago(a.lastError.atMs, nowMs))}</span>`
+    : `<span class="muted">none</span>`;
+  const lastCheck = a.lastAttemptAtMs === null ? "never" : ago(a.lastAttemptAtMs, nowMs);
+  const lastIso = a.lastAttemptAtMs === null ? "" : new Date(a.lastAttemptAtMs).toISOString();
+  return `<tr class="${state}">
+<td><span class="dot ${state}" title="${escapeHtml(stateText)}"></span><span class="name">${escapeHtml(a.labels.account)}</span><div class="muted small">${escapeHtml(a.labels.provider)} · every ${escapeHtml(formatDuration(a.intervalMs / 1000))}</div></td>
+<td class="num">${balance}</td>
+<td class="num">${runwayCell(a)}</td>
+<td class="num">${rate}</td>
+<td><span title="${escapeHtml(lastIso)}">${escapeHtml(lastCheck)}</span></td>
+<td>${err}</td>
+<td>${balanceChart(a.history, a.currency)}</td>
+</tr>`;
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1d2330;--muted:#6b7280;--bg:#f7f8fa;--card:#fff;--line:#e5e7eb;--accent:#2563eb;--good:#15803d;--warn:#b45309;--bad:#b91c1c}
+@media (prefers-color-scheme:dark){:root{--fg:#e5e7eb;--muted:#9ca3af;--bg:#111827;--card:#1f2937;--line:#374151;--accent:#60a5fa;--good:#4ade80;--warn:#fbbf24;--bad:#f87171}}
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
+header{padding:20px 28px 8px}h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:var(--muted)}
+main{padding:8px 28px 28px}table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:hidden}
+th,td{padding:10px 12px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
+tr:last-child td{border-bottom:0}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.name{font-weight:600}
+.muted{color:var(--muted);fill:var(--muted)}.small{font-size:12px}.good{color:var(--good)}.warn{color:var(--warn);font-weight:600}.bad{color:var(--bad);font-weight:700}
+.reason{font-family:ui-monospace,Menlo,Consolas,monospace;color:var(--bad)}
+.dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:8px;background:var(--muted)}.dot.up{background:var(--good)}.dot.down{background:var(--bad)}
+.chart .line{fill:none;stroke:var(--accent);stroke-width:1.6;stroke-linejoin:round}.chart .area{fill:var(--accent);opacity:.12}.chart text{font-size:11px}
+a{color:var(--accent)}footer{padding:0 28px 24px;color:var(--muted);font-size:12px}.banner{margin:0 0 12px;padding:8px 12px;border-radius:6px;background:#fef3c7;color:#78350f}
+`;
+
+export function renderLanding(input: LandingInput): string {
+  const rows = input.accounts.map((a) => row(a, input.nowMs)).join("\n");
+  const path = escapeHtml(input.telemetryPath);
+  const demo = input.demo
+    ? `<p class="banner">Demo mode: the balance below comes from the built-in simulator, which spends fast so the runway moves within a minute.</p>`
+    : "";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>captcha-runway exporter</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><h1>captcha-runway exporter</h1><p>How long the money for CAPTCHA solving lasts. Prometheus metrics: <a href="${path}">${path}</a></p></header>
+<main>
+${demo}<table>
+<thead><tr><th>Account</th><th class="num">Balance</th><th class="num">Runway</th><th class="num">Spend rate</th><th>Last check</th><th>Last error</th><th>Balance history</th></tr></thead>
+<tbody>
+${rows || `<tr><td colspan="7" class="muted">No accounts configured.</td></tr>`}
+</tbody>
+</table>
+</main>
+<footer>captcha-runway ${escapeHtml(input.version)} · values are cached and refreshed by background checks; a scrape never calls a provider · <a href="/-/healthy">/-/healthy</a> · <a href="/-/ready">/-/ready</a></footer>
+</body>
+</html>
+`;
+}

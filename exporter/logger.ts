@@ -1,0 +1,82 @@
+/**
+ * Structured logging to stderr: one line per event, logfmt or JSON. Every line passes through a
+ * redactor that replaces registered secrets (API keys) with `[REDACTED]`, so a key that slips into a
+ * provider message or an error text never reaches the log.
+ */
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["logfmt", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** Never print this value: it is replaced by `[REDACTED]` in every later line. */
+  addSecret(secret: string): void;
+}
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  readonly format: LogFormat;
+  /** Where lines go (default: process.stderr). Each call receives one complete line with its newline. */
+  readonly write?: (line: string) => void;
+  readonly now?: () => Date;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+function logfmtValue(value: string): string {
+  if (value !== "" && /^[^\s"=\\]+$/.test(value)) return value;
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const now = options.now ?? (() => new Date());
+  const secrets: string[] = [];
+  const redact = (text: string): string => {
+    let out = text;
+    for (const s of secrets) out = out.split(s).join("[REDACTED]");
+    return out;
+  };
+  const emit = (level: LogLevel, msg: string, fields: LogFields = {}): void => {
+    if (RANK[level] < RANK[options.level]) return;
+    const entries: [string, string | number | boolean][] = [
+      ["ts", now().toISOString()],
+      ["level", level],
+      ["msg", msg],
+    ];
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null) entries.push([k, v]);
+    let line: string;
+    if (options.format === "json") {
+      line = JSON.stringify(Object.fromEntries(entries.map(([k, v]) => [k, typeof v === "string" ? redact(v) : v])));
+    } else {
+      line = entries.map(([k, v]) => `${k}=${logfmtValue(redact(String(v)))}`).join(" ");
+    }
+    write(`${redact(line)}\n`);
+  };
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+    addSecret(secret: string) {
+      // Very short strings would redact ordinary words; real keys are long.
+      if (secret.length >= 4 && !secrets.includes(secret)) secrets.push(secret);
+    },
+  };
+}
+
+/** A logger that drops everything (tests, benchmarks). */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  addSecret() {},
+};

@@ -1,0 +1,54 @@
+/**
+ * When to ask a provider again: pure functions of the last outcome, so the rules are unit-tested
+ * without timers.
+ *
+ * - success: the account's interval plus 0–5 % jitter (never earlier, so a provider's minimum holds);
+ * - transient failures (upstream, timeout, network, malformed, rate_limited): exponential back-off
+ *   from the reason's minimum delay, doubling per consecutive failure, capped at the interval
+ *   (or the minimum delay when that is longer), plus 0–20 % jitter;
+ * - auth, no_funds, banned: no retry before the cool-down (RETRY_POLICY, the provider's
+ *   ban cool-down for `banned`), never sooner than the interval; repeated auth failures double the wait
+ *   up to 4 × (one hour with the default policy), so a revoked key is reported, not hammered;
+ * - a `retryAfterMs` from the provider is a floor, and so is the provider's minimum interval.
+ */
+import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
+
+export interface ScheduleParams {
+  readonly intervalMs: number;
+  readonly minIntervalMs: number;
+  readonly banCooldownMs: number;
+  readonly policy: Readonly<Record<FailureReason, RetryPolicy>>;
+}
+
+export type CheckOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: FailureReason; readonly retryAfterMs?: number; readonly consecutiveFailures: number };
+
+export const SUCCESS_JITTER = 0.05;
+export const FAILURE_JITTER = 0.2;
+
+/** Milliseconds from the start of the last check to the start of the next. `random` ∈ [0, 1). */
+export function nextCheckDelayMs(outcome: CheckOutcome, p: ScheduleParams, random: number): number {
+  if (outcome.ok) return Math.max(p.minIntervalMs, p.intervalMs * (1 + SUCCESS_JITTER * random));
+  const policy = p.policy[outcome.reason];
+  const n = Math.max(1, outcome.consecutiveFailures);
+  let delay: number;
+  if (policy.retryable) {
+    const base = policy.minDelayMs;
+    delay = Math.min(base * 2 ** Math.min(n - 1, 30), Math.max(p.intervalMs, base));
+  } else {
+    const base = outcome.reason === "banned" ? Math.max(policy.minDelayMs, p.banCooldownMs) : policy.minDelayMs;
+    const growth = outcome.reason === "auth" ? 2 ** Math.min(n - 1, 2) : 1;
+    delay = Math.max(base * growth, p.intervalMs);
+  }
+  delay *= 1 + FAILURE_JITTER * random;
+  return Math.max(delay, outcome.retryAfterMs ?? 0, p.minIntervalMs);
+}
+
+/** Delay before the very first check: spread over a short window so many accounts do not start at once. */
+export function firstCheckDelayMs(p: ScheduleParams, random: number, msSinceLastAttempt?: number): number {
+  const spread = Math.min(p.intervalMs * 0.1, 2000) * random;
+  // After a restart, keep the provider's minimum interval since the attempt before the restart.
+  const wait = msSinceLastAttempt === undefined ? 0 : Math.max(0, p.minIntervalMs - msSinceLastAttempt);
+  return Math.max(spread, wait);
+}
