@@ -1,0 +1,157 @@
+import { createReadStream } from "node:fs";
+import type { Readable, Writable } from "node:stream";
+import type { CommandModule } from "yargs";
+import { RunwayEstimator } from "../../core/runway/estimator.ts";
+import { HistoryCsvError, type HistoryColumns, parseHeader, parseRow } from "../../core/runway/history-csv.ts";
+
+interface ReplayArgs {
+  file: string;
+}
+
+const FLUSH_AT = 1 << 16;
+
+/** Buffers output and honours back-pressure; stops quietly if the reader goes away (EPIPE). */
+class BufferedWriter {
+  private readonly out: Writable;
+  private buf = "";
+  closed = false;
+  constructor(out: Writable) {
+    this.out = out;
+    out.on("error", () => {
+      this.closed = true;
+    });
+  }
+  async write(s: string): Promise<void> {
+    this.buf += s;
+    if (this.buf.length >= FLUSH_AT) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.buf.length === 0 || this.closed) return;
+    const chunk = this.buf;
+    this.buf = "";
+    if (!this.out.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.out.off("drain", done);
+          this.out.off("error", done);
+          this.out.off("close", done);
+          resolve();
+        };
+        this.out.on("drain", done);
+        this.out.on("error", done);
+        this.out.on("close", done);
+      });
+    }
+  }
+}
+
+function num(n: number | null, digits: number): string {
+  if (n === null || !Number.isFinite(n)) return "null";
+  return String(Number(n.toPrecision(digits)));
+}
+
+export interface ReplaySummary {
+  rows: number;
+  /** Rows whose timestamp was not later than the previous accepted one (they did not update the estimate). */
+  ignored: number;
+}
+
+/**
+ * Streams a `timestamp,balance` CSV through the runway estimator, writing one JSON object per data
+ * row. Throws HistoryCsvError (with the line number) on the first malformed line; rows before it
+ * have been written by then.
+ */
+export async function replayStream(input: Readable, output: Writable): Promise<ReplaySummary> {
+  const writer = new BufferedWriter(output);
+  const estimator = new RunwayEstimator();
+  const row = { timestamp: 0, balance: 0 };
+  let cols: HistoryColumns | null = null;
+  let lineNo = 0;
+  let rows = 0;
+  let ignored = 0;
+  let lastT = Number.NEGATIVE_INFINITY;
+  let carry = "";
+
+  const handle = async (rawLine: string): Promise<void> => {
+    lineNo++;
+    const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
+    if (cols === null) {
+      if (line.trim() === "") throw new HistoryCsvError(lineNo, 'expected the header "timestamp,balance"');
+      cols = parseHeader(line);
+      return;
+    }
+    if (line.trim() === "") return;
+    parseRow(line, lineNo, cols, row);
+    if (row.timestamp <= lastT) ignored++;
+    else lastT = row.timestamp;
+    const e = estimator.observe(row.timestamp, row.balance);
+    rows++;
+    const runway = e.runwaySeconds === null ? "null" : String(Math.round(e.runwaySeconds));
+    await writer.write(
+      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)}}\n`,
+    );
+  };
+
+  try {
+    input.setEncoding("utf8");
+    for await (const chunk of input as AsyncIterable<string>) {
+      if (writer.closed) break;
+      let start = 0;
+      let nl = chunk.indexOf("\n");
+      if (nl !== -1 && carry) {
+        await handle(carry + chunk.slice(0, nl));
+        carry = "";
+        start = nl + 1;
+        nl = chunk.indexOf("\n", start);
+      }
+      while (nl !== -1) {
+        await handle(chunk.slice(start, nl));
+        start = nl + 1;
+        nl = chunk.indexOf("\n", start);
+      }
+      carry += chunk.slice(start);
+    }
+    if (carry && !writer.closed) await handle(carry);
+    if (cols === null) throw new HistoryCsvError(1, 'the file is empty; expected the header "timestamp,balance"');
+  } finally {
+    await writer.flush();
+  }
+  return { rows, ignored };
+}
+
+export const replayCommand: CommandModule<object, ReplayArgs> = {
+  command: "replay <file>",
+  describe:
+    "Replay a balance history CSV (timestamp,balance) through the runway estimator: one JSON line per row",
+  builder: (y) =>
+    y
+      .positional("file", { type: "string", demandOption: true, describe: "CSV file, or - for standard input" })
+      .example("$0 replay history.csv > runway.jsonl", "estimate the runway at every sample of an exported history"),
+  handler: async (argv) => {
+    // yargs-parser hands a lone "-" over as an empty string
+    const useStdin = argv.file === "-" || argv.file === "";
+    const name = useStdin ? "stdin" : argv.file;
+    const input = useStdin ? process.stdin : createReadStream(argv.file, { highWaterMark: 1 << 20 });
+    try {
+      const summary = await replayStream(input, process.stdout);
+      if (summary.ignored > 0) {
+        process.stderr.write(
+          `captcha-runway replay: ${summary.ignored} row(s) had a timestamp not later than an earlier row and did not update the estimate\n`,
+        );
+      }
+      process.exitCode = 0;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      let message: string;
+      if (err instanceof HistoryCsvError) message = `${name} ${e.message}`;
+      else if (e.code === "ENOENT") message = `cannot read ${name}: no such file`;
+      else if (e.code === "EISDIR") message = `cannot read ${name}: it is a directory, expected a CSV file`;
+      else if (e.code === "EACCES") message = `cannot read ${name}: permission denied`;
+      else message = `cannot replay ${name}: ${e.message}`;
+      process.stderr.write(`captcha-runway replay: ${message}\n`);
+      process.exitCode = 2;
+    } finally {
+      if (input !== process.stdin) input.destroy();
+    }
+  },
+};
