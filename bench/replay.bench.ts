@@ -1,0 +1,69 @@
+/**
+ * `captcha-runway replay` end to end on a 1,000,000-row history: generates the CSV into a temporary
+ * directory, runs the built bin (npm run build first) with this Node, prints rows/s and wall time.
+ * Target: under 5 s on a 2-core machine.
+ */
+import { spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROWS = Number(process.env.REPLAY_BENCH_ROWS ?? 1_000_000);
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "build", "cli", "main.js");
+if (!existsSync(bin)) {
+  console.error(`replay bench: ${bin} is missing; run 'npm run build' first`);
+  process.exit(2);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "replay-bench-"));
+const csv = join(dir, "history.csv");
+try {
+  // A year and more of 30 s polls: diurnal spend, a deposit every ~5 days, 4-decimal rounding.
+  await new Promise<void>((resolve, reject) => {
+    const out = createWriteStream(csv);
+    out.on("error", reject);
+    let balance = 500;
+    let t = 1_767_225_600;
+    let seed = 7;
+    let buf = "timestamp,balance\n";
+    for (let i = 0; i < ROWS; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      const hour = Math.floor(t / 3600) % 24;
+      const rate = (hour >= 8 && hour < 20 ? 0.0004 : 0.0001) * (0.5 + seed / 2_147_483_648);
+      balance -= rate * 30;
+      if (i % 14_400 === 14_399) balance += 200;
+      buf += `${t},${balance.toFixed(4)}\n`;
+      t += 30;
+      if (buf.length > 1 << 20) {
+        out.write(buf);
+        buf = "";
+      }
+    }
+    out.end(buf, () => resolve());
+  });
+
+  const start = process.hrtime.bigint();
+  const { lines, code } = await new Promise<{ lines: number; code: number | null }>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "replay", csv], { stdio: ["ignore", "pipe", "inherit"] });
+    let lines = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ lines, code }));
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (code !== 0 || lines !== ROWS) {
+    console.error(`replay bench: replay exited ${code} after ${lines} of ${ROWS} rows`);
+    process.exitCode = 1;
+  } else {
+    const rate = Math.round(ROWS / seconds);
+    console.log(
+      `replay: ${ROWS.toLocaleString("en")} rows in ${seconds.toFixed(2)} s wall (${rate.toLocaleString("en")} rows/s)${seconds < 5 ? "" : "  SLOWER THAN THE 5 s TARGET"}`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
