@@ -7,3 +7,4 @@ export type { Flavour, Protocol } from "./protocol.ts";
 export { FLAVOURS, isFlavour } from "./protocol.ts";
 export type { ScenarioName, SpendComponent, SpendProcess, SpendState } from "./spend.ts";
 export { SCENARIO_NAMES, isScenarioName, scenario } from "./spend.ts";
+export { DEMO_KEY } from "./demo.ts";

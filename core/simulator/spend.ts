@@ -312,7 +312,7 @@ export function scenario(name: ScenarioName, seed = 1, originEpochMs = 0): Scena
     case "steady":
       return {
         name,
-        description: "constant spend of about 1.2 per hour with ±20% noise (25 lasts about 21 hours)",
+        description: "about 1.2 per hour, ±20% noise (25 lasts about 21 hours)",
         process: { ...base, components: [{ kind: "steady", ratePerHour: 1.2, noise: 0.2 }] },
         timeScale: 1,
         balance: 25,
@@ -320,7 +320,7 @@ export function scenario(name: ScenarioName, seed = 1, originEpochMs = 0): Scena
     case "diurnal":
       return {
         name,
-        description: "business-hours cycle: up to 3 per hour on weekday afternoons, 10% at night, 30% on weekends",
+        description: "weekday business hours up to 3 per hour; 10% at night, 30% on weekends",
         process: {
           ...base,
           components: [{ kind: "diurnal", peakRatePerHour: 3, nightFactor: 0.1, weekendFactor: 0.3, noise: 0.1 }],
@@ -331,7 +331,7 @@ export function scenario(name: ScenarioName, seed = 1, originEpochMs = 0): Scena
     case "batch":
       return {
         name,
-        description: "batch jobs: 0.1 per hour in the background, a 30-minute burst at 8 per hour every 6 hours",
+        description: "0.1 per hour, plus a 30-minute batch at 8 per hour every 6 hours",
         process: {
           ...base,
           components: [
@@ -351,7 +351,7 @@ export function scenario(name: ScenarioName, seed = 1, originEpochMs = 0): Scena
     case "topups":
       return {
         name,
-        description: "steady 2 per hour with a top-up of 10 every 6 hours",
+        description: "2 per hour, with a top-up of 10 every 6 hours",
         process: {
           ...base,
           components: [
@@ -365,7 +365,7 @@ export function scenario(name: ScenarioName, seed = 1, originEpochMs = 0): Scena
     case "leak":
       return {
         name,
-        description: "0.5 per hour, then a leaked key or runaway job multiplies spend by 8 after 2 hours",
+        description: "0.5 per hour, then 8 times as much after 2 hours (a leaked key)",
         process: {
           ...base,
           components: [
@@ -379,9 +379,7 @@ export function scenario(name: ScenarioName, seed = 1, originEpochMs = 0): Scena
     case "demo":
       return {
         name,
-        description:
-          "fast demo (one simulated minute per real second): 4 per hour with noise, tripling after 90 simulated minutes; " +
-          "the runway visibly falls within a minute and 25 runs out after about 3 real minutes",
+        description: "4 per hour, x3 after 90 min; at 60x the runway falls within a minute, 25 lasts ~3 min",
         process: {
           ...base,
           components: [
