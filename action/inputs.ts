@@ -2,8 +2,9 @@
  * The action's inputs, read and validated in one place. Every bad value becomes an InputError whose
  * message names the input and what was expected; nothing here touches the network.
  */
+import { parseDuration } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
-import { type BatchLine, defaultPrices, normaliseType, parseAmount, parseBatch, parseMargin, parsePrices, type PriceTable } from "../core/pricing.ts";
+import { type BatchLine, normaliseType, parseAmount, parseBatch, parseMargin, parsePrices, type PriceTable } from "../core/pricing.ts";
 import { isProviderName } from "../core/providers/registry.ts";
 import { PROVIDER_NAMES, type ProviderName } from "../core/providers/types.ts";
 
@@ -85,14 +86,11 @@ function parseBool(input: string, raw: string): boolean {
   throw bad(input, `"${raw}" is not a boolean; expected true or false`);
 }
 
-/** `30s`, `2m`, `1500ms`, or a bare number of seconds. */
-export function parseDuration(input: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(raw.trim());
-  if (!m) throw bad(input, `"${raw}" is not a duration; expected e.g. 30s, 2m or 1500ms`);
-  const n = Number(m[1]);
-  const ms = Math.round(m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000);
-  if (ms < 100) throw bad(input, `${raw} is too short; expected at least 100ms`);
-  if (ms > MAX_TIMEOUT_MS) throw bad(input, `${raw} is too long; expected at most 10m`);
+/** A timeout: `30s`, `2m`, `1500ms` or a bare number of seconds (core's syntax), within bounds. */
+function parseTimeout(raw: string): number {
+  const ms = relabel("timeout", "timeout", () => parseDuration(raw, "timeout"));
+  if (ms < 100) throw bad("timeout", `${raw} is too short; expected at least 100ms`);
+  if (ms > MAX_TIMEOUT_MS) throw bad("timeout", `${raw} is too long; expected at most 10m`);
   return ms;
 }
 
@@ -163,19 +161,11 @@ export function readInputs(getRaw: GetInput): ActionInputs {
 
   const batch = parseBatchInputs(get);
   const prices = get("prices") ? relabel("prices", "prices", () => parsePrices(get("prices"))) : {};
-  const known = { ...defaultPrices(provider), ...prices };
-  const unpriced = batch.filter((l) => known[l.type] === undefined).map((l) => l.type);
-  if (unpriced.length > 0) {
-    throw bad(
-      "prices",
-      `no price for CAPTCHA type ${unpriced.join(", ")}; declare one, e.g. "prices: ${unpriced[0]}=0.002" (built-in types for ${provider}: ${Object.keys(defaultPrices(provider)).sort().join(", ")})`,
-    );
-  }
   const marginBp = relabel("safety-margin", "safety margin", () => parseMargin(get("safety-margin")));
   const reserve = relabel("reserve", "reserve", () => parseAmount(get("reserve"), "reserve"));
   const mode = oneOf("mode", get("mode"), MODES);
   const onApiError = oneOf("on-api-error", get("on-api-error"), ON_API_ERROR);
-  const timeoutMs = parseDuration("timeout", get("timeout"));
+  const timeoutMs = parseTimeout(get("timeout"));
   const retries = parseWhole("retries", get("retries"), MAX_RETRIES);
 
   let trackingIssue: TrackingIssueConfig | undefined;

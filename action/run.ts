@@ -5,9 +5,9 @@
  * came from outside is printed.
  */
 import * as core from "@actions/core";
-import { readBalance } from "../core/balance.ts";
-import { isInputError } from "../core/errors.ts";
-import { type BatchQuote, effectivePrices, priceBatch } from "../core/pricing.ts";
+import { type BudgetCheckResult, runBudgetCheck } from "../core/check.ts";
+import { InputError, isInputError } from "../core/errors.ts";
+import type { BatchQuote } from "../core/pricing.ts";
 import { getProvider } from "../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../core/providers/types.ts";
 import { redact } from "../core/redact.ts";
@@ -61,40 +61,34 @@ async function writeSummary(markdown: string, env: NodeJS.ProcessEnv): Promise<v
   await core.summary.addRaw(markdown, true).write();
 }
 
-/** Reads the balance and prices the batch; InputError (e.g. no price in a non-USD currency) propagates. */
+/** Reads the balance and prices the batch (core/check.ts). A missing price throws InputError first. */
 async function check(inputs: ActionInputs, provider: Provider, secrets: readonly string[]): Promise<Outcome> {
-  const result = await readBalance(
-    provider,
-    { apiKey: inputs.apiKey, ...(inputs.apiUrl ? { apiUrl: inputs.apiUrl } : {}) },
-    {
+  let result: BudgetCheckResult;
+  try {
+    result = await runBudgetCheck({
+      provider,
+      apiKey: inputs.apiKey,
+      ...(inputs.apiUrl ? { apiUrl: inputs.apiUrl } : {}),
+      batch: inputs.batch,
+      priceOverrides: inputs.prices,
+      marginBp: inputs.marginBp,
+      reserve: inputs.reserve,
       retries: inputs.retries,
       deadlineMs: inputs.timeoutMs,
       onRetry: (info) =>
         core.info(
           `Attempt ${info.attempt} failed (${info.failure.reason}: ${redact(info.failure.message, secrets)}); retrying in ${(info.delayMs / 1000).toFixed(1)} s`,
         ),
-    },
-  );
-  if (!result.ok) {
-    return { kind: "unreadable", reason: result.reason, message: redact(result.message, secrets), attempts: result.attempts };
-  }
-  const prices = effectivePrices(inputs.provider, result.currency, inputs.prices);
-  try {
-    const quote = priceBatch({
-      balance: result.balance,
-      currency: result.currency,
-      batch: inputs.batch,
-      prices,
-      marginBp: inputs.marginBp,
-      reserve: inputs.reserve,
     });
-    return { kind: "checked", quote };
   } catch (err) {
-    // a type without a price in the account's currency: still say what the balance is
-    core.setOutput("balance", String(result.balance));
-    core.setOutput("currency", result.currency);
+    // the only input core/check.ts can refuse is a missing price
+    if (isInputError(err)) throw new InputError(`Input "prices": ${err.message}`);
     throw err;
   }
+  if (result.kind === "failed") {
+    return { kind: "unreadable", reason: result.failure.reason, message: redact(result.failure.message, secrets), attempts: result.attempts };
+  }
+  return { kind: "checked", quote: result.quote };
 }
 
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
