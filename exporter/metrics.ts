@@ -43,6 +43,9 @@ export const HELP = {
   buildInfo: "Build of captcha-runway exporting these metrics: version, git revision and Node.js version. Always 1.",
 } as const;
 
+/** prom-client default metrics we do not expose (see the constructor). */
+export const DROPPED_DEFAULT_METRICS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+
 type Labelled<L extends string> = Gauge<L> | Counter<L>;
 
 /** One logical metric held twice (text and OpenMetrics registries). */
@@ -147,8 +150,12 @@ export class ExporterMetrics {
     const build = gauge("captcha_exporter_build_info", HELP.buildInfo, ["version", "revision", "nodejs"], t, o);
     build.each((g) => g.set({ ...options.buildInfo }, 1));
     if (options.defaultMetrics !== false) {
-      collectDefaultMetrics({ register: t });
-      collectDefaultMetrics({ register: o });
+      for (const r of [t, o] as const) {
+        collectDefaultMetrics({ register: r as Registry });
+        // Gauges whose names end in _total break the counter naming rule (promtool complains); the same
+        // numbers remain available by type in nodejs_active_handles, nodejs_active_requests, nodejs_active_resources.
+        for (const name of DROPPED_DEFAULT_METRICS) r.removeSingleMetric(name);
+      }
     }
   }
 
