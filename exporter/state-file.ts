@@ -144,7 +144,7 @@ export async function writeStateFileAtomic(path: string, doc: StateDocument): Pr
 
 /**
  * Throttled writer: `markDirty()` after each check writes at most once per `intervalMs`;
- * `flush()` (shutdown) writes now if anything changed. Failures are logged, never thrown.
+ * `flush()` (shutdown) writes now. Failures are logged, never thrown.
  */
 export class StateWriter {
   readonly #path: string;
@@ -179,11 +179,13 @@ export class StateWriter {
     this.#timer.unref?.();
   }
 
+  /** Writes now (shutdown): always, so a file removed while running is recreated. */
   async flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#writing;
-    if (this.#dirty) await this.#write();
+    this.#dirty = true;
+    await this.#write();
   }
 
   #write(): Promise<void> {

@@ -102,7 +102,7 @@ describe("exporter: faults keep the last good values and count the reason", () =
   beforeAll(async () => {
     h = await startHarness({ accounts: cases.map((c, i) => ({ name: c.name, balance: 10 + i })), intervalMs: 150, requestTimeoutMs: 400 });
     await h.exporter.whenReady();
-    cases.forEach((c, i) => h.sim.injectFault(c.fault, { key: h.keys[i]! }));
+    for (const [i, c] of cases.entries()) h.sim.injectFault(c.fault, { key: h.keys[i]! });
   });
   afterAll(() => h.close());
 
