@@ -13,11 +13,16 @@ export const PROFILE_DAYS = 7;
 /** Fine bins for surge detection: 5 minutes, three hours of them. */
 export const FINE_WIDTH = 300;
 export const FINE_BINS = 36;
-/** The last hour, as three 20-minute segments of fine bins. */
-const SEGMENT_BINS = 4;
-const SEGMENTS = 3;
-const MIN_SEGMENT_COVER = (SEGMENT_BINS * FINE_WIDTH) / 2;
-/** A surge: every 20-minute segment of the last hour spent at least this multiple of the expectation. */
+/** The last hour of fine bins; a surge needs all but one of its observed bins elevated. */
+const HOUR_BINS = HOUR / FINE_WIDTH;
+const MIN_BIN_COVER = FINE_WIDTH / 5;
+const MIN_COVERED_BINS = 9;
+/** Elevated 5-minute bins needed: about 55 minutes of the last hour, so a batch job of up to ~50 minutes is not a surge. */
+const MIN_ELEVATED_BINS = HOUR_BINS - 1;
+/** The latest 20 minutes, which decide when a surge is over. */
+const LATEST_BINS = 4;
+const MIN_LATEST_COVER = (LATEST_BINS * FINE_WIDTH) / 2;
+/** A surge: nearly every 5 minutes of the last hour spent at least this multiple of the expectation. */
 export const SURGE_FACTOR = 2;
 /** A surge ends when the latest 20 minutes fall below this multiple of the pre-surge expectation. */
 export const SURGE_EXIT_FACTOR = 1.5;
@@ -40,7 +45,7 @@ interface Surge {
  * spend (an interval containing a deposit is treated as unobserved, since its spend is unknown).
  * The projection walks forward through an hour-of-day spend profile scaled to the spend level of
  * the last week, so daily cycles and batch jobs are averaged rather than extrapolated. A surge
- * (every 20 minutes of the last hour at least twice the expectation) adds the excess rate on top
+ * (nearly every 5 minutes of the last hour at least twice the expectation) adds the excess rate on top
  * until spending falls back. Memory is fixed (two rings of bins); work per sample is O(1)
  * amortised. Samples not later than the previous one are ignored.
  */
@@ -175,39 +180,38 @@ export class RunwayEstimator {
     const fine = this.fine;
     const shape = this.shape;
     const base = this.surge ? this.surge.baseLevel : level;
-    let elevated = true;
+    let covered = 0;
+    let elevatedBins = 0;
     let latestSpend = 0;
     let latestExpected = 0;
     let latestCover = 0;
     let hourSpend = 0;
     let hourExpected = 0;
     let hourCover = 0;
-    for (let seg = 0; seg < SEGMENTS; seg++) {
-      let spend = 0;
-      let expected = 0;
-      let cover = 0;
-      for (let i = 0; i < SEGMENT_BINS; i++) {
-        const b = fine.head - seg * SEGMENT_BINS - i;
-        const s = fine.slot(b);
-        const c = fine.cover[s]!;
-        spend += fine.spend[s]!;
-        cover += c;
-        expected += base * shape[hourOfDay(Math.floor((b * FINE_WIDTH) / HOUR))]! * c;
-      }
-      if (seg === 0) {
-        latestSpend = spend;
-        latestExpected = expected;
-        latestCover = cover;
+    for (let i = 0; i < HOUR_BINS; i++) {
+      const b = fine.head - i;
+      const s = fine.slot(b);
+      const c = fine.cover[s]!;
+      const spend = fine.spend[s]!;
+      const expected = base * shape[hourOfDay(Math.floor((b * FINE_WIDTH) / HOUR))]! * c;
+      if (i < LATEST_BINS) {
+        latestSpend += spend;
+        latestExpected += expected;
+        latestCover += c;
       }
       hourSpend += spend;
       hourExpected += expected;
-      hourCover += cover;
-      if (cover < MIN_SEGMENT_COVER || !(spend > 0) || spend < SURGE_FACTOR * expected) elevated = false;
+      hourCover += c;
+      if (c >= MIN_BIN_COVER) {
+        covered++;
+        if (spend > 0 && spend >= SURGE_FACTOR * expected) elevatedBins++;
+      }
     }
+    const elevated = covered >= MIN_COVERED_BINS && elevatedBins >= Math.max(covered - 1, MIN_ELEVATED_BINS);
     if (this.surge === null) {
       if (!elevated) return 0;
       this.surge = { since: this.lastT, baseLevel: level };
-    } else if (latestCover >= MIN_SEGMENT_COVER && latestSpend < SURGE_EXIT_FACTOR * latestExpected) {
+    } else if (latestCover >= MIN_LATEST_COVER && latestSpend < SURGE_EXIT_FACTOR * latestExpected) {
       this.surge = null;
       return 0;
     }

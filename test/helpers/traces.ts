@@ -1,0 +1,245 @@
+/**
+ * Seeded synthetic balance histories for the runway estimator's accuracy tests, with the true
+ * runway at each sample. Spend is simulated minute by minute; samples are taken at varying poll
+ * intervals, rounded like a provider API, with observation gaps.
+ */
+
+export type Scenario = "steady" | "diurnal" | "batch" | "topups" | "leak";
+
+export interface TraceOptions {
+  scenario: Scenario;
+  seed: number;
+  /** Days until the money runs out (about). */
+  days?: number;
+  /** Poll interval range in seconds; each interval is drawn uniformly from it. */
+  poll?: [number, number];
+  /** Decimals the reported balance is rounded to. */
+  decimals?: number;
+  /** Insert a few observation gaps of 20 min to 4 h. */
+  gaps?: boolean;
+}
+
+export interface TraceRow {
+  t: number;
+  balance: number;
+  /** Seconds until the spend that actually followed exhausts this balance (deposits ignored); null past the end. */
+  truth: number | null;
+  /** False where the truth depends on a change nothing before could foretell (before a leak). */
+  scored: boolean;
+}
+
+export interface Trace {
+  rows: TraceRow[];
+  /** Exact spend and deposits over the sampled span. */
+  spent: number;
+  deposited: number;
+  /** Unix seconds the leak started (leak scenario only). */
+  leakAt: number | null;
+}
+
+export const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+/** mulberry32: small, seeded, good enough for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Per-minute spend of a scenario over `minutes` minutes, with unit-free magnitudes. */
+function spendPerMinute(scenario: Scenario, minutes: number, rand: () => number): { spend: Float64Array; leakAt: number | null } {
+  const spend = new Float64Array(minutes);
+  let leakAt: number | null = null;
+  const weekendOffset = Math.floor(rand() * 7);
+  if (scenario === "leak") leakAt = Math.floor(minutes * (0.45 + 0.2 * rand()));
+  const leakFactor = 3 + 3 * rand();
+  let burstLeft = 0;
+  let burstRate = 0;
+  for (let m = 0; m < minutes; m++) {
+    const noise = 0.85 + 0.3 * rand();
+    const hour = (m / 60) % 24;
+    let rate: number;
+    switch (scenario) {
+      case "steady":
+      case "topups":
+        rate = 1;
+        break;
+      case "leak":
+        rate = leakAt !== null && m >= leakAt ? leakFactor : 1;
+        break;
+      case "diurnal": {
+        const day = Math.floor(m / 1440);
+        const weekend = (day + weekendOffset) % 7 >= 5;
+        const business = hour >= 8 && hour < 19 ? Math.sin((Math.PI * (hour - 8)) / 11) : 0;
+        rate = (0.1 + 2.5 * business) * (weekend ? 0.3 : 1);
+        break;
+      }
+      case "batch": {
+        if (burstLeft <= 0 && rand() < 1 / (10 * 60)) {
+          burstLeft = 20 + Math.floor(rand() * 60);
+          burstRate = 100 + rand() * 600;
+        }
+        rate = 0.05;
+        if (burstLeft > 0) {
+          rate += burstRate;
+          burstLeft--;
+        }
+        break;
+      }
+    }
+    spend[m] = (rate * noise) / 60;
+  }
+  return { spend, leakAt };
+}
+
+/** Generates one trace. Balances are in currency units; the account runs dry after about `days` days. */
+export function generateTrace(opts: TraceOptions): Trace {
+  const rand = rng(opts.seed * 7919 + opts.scenario.length);
+  const days = opts.days ?? 5;
+  const [pollMin, pollMax] = opts.poll ?? [60, 60];
+  const decimals = opts.decimals ?? 4;
+  const minutes = Math.round(days * 1440);
+  const { spend, leakAt } = spendPerMinute(opts.scenario, minutes, rand);
+  // scale so the money lasts `days` days, starting from a balance of a few hundred units at most
+  const cum = new Float64Array(minutes + 1);
+  for (let m = 0; m < minutes; m++) cum[m + 1] = cum[m]! + spend[m]!;
+  const deposits = new Map<number, number>();
+  let initial = cum[minutes]!;
+  if (opts.scenario === "topups") {
+    // deposits every one to three days keep the account alive; the final stretch runs dry
+    let m = Math.floor(1440 * (1 + 2 * rand()));
+    let depositsTotal = 0;
+    while (m < minutes - 1440) {
+      const amount = Math.round((0.5 + rand()) * 1440 * 2) / 2 / 60;
+      deposits.set(m, amount);
+      depositsTotal += amount;
+      m += Math.floor(1440 * (1 + 2 * rand()));
+    }
+    initial = Math.max(cum[minutes]! - depositsTotal, cum[minutes]! * 0.2);
+  }
+  // exact balance before minute m (after deposits in earlier minutes)
+  const balanceAt = new Float64Array(minutes + 1);
+  balanceAt[0] = initial;
+  for (let m = 0; m < minutes; m++) {
+    const d = deposits.get(m) ?? 0;
+    balanceAt[m + 1] = balanceAt[m]! - spend[m]! + d;
+  }
+  // gaps: [start, end) in minutes
+  const gaps: [number, number][] = [];
+  if (opts.gaps) {
+    const n = 2 + Math.floor(rand() * 3);
+    for (let i = 0; i < n; i++) {
+      const start = Math.floor(rand() * (minutes - 300));
+      gaps.push([start, start + 20 + Math.floor(rand() * 220)]);
+    }
+  }
+  const inGap = (m: number) => gaps.some(([a, b]) => m >= a && m < b);
+  const rows: TraceRow[] = [];
+  const scale = 10 ** decimals;
+  let firstCum = Number.NaN;
+  let lastCum = 0;
+  let firstMinute = -1;
+  let lastMinute = -1;
+  for (let t = 0; t < minutes * 60; t += pollMin + Math.floor(rand() * (pollMax - pollMin + 1))) {
+    const m = Math.floor(t / 60);
+    if (inGap(m)) continue;
+    const part = spend[m]! * ((t % 60) / 60);
+    const exact = balanceAt[m]! - part;
+    if (exact <= 0) break;
+    // truth: time until the spend that follows consumes `exact`
+    const here = cum[m]! + part;
+    const target = here + exact;
+    let truth: number | null = null;
+    if (target <= cum[minutes]!) {
+      let lo = m;
+      let hi = minutes;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cum[mid + 1]! >= target) hi = mid;
+        else lo = mid + 1;
+      }
+      const within = spend[lo]! > 0 ? (target - cum[lo]!) / spend[lo]! : 0;
+      truth = (lo + within) * 60 - t;
+    }
+    if (Number.isNaN(firstCum)) {
+      firstCum = here;
+      firstMinute = m;
+    }
+    lastCum = here;
+    lastMinute = m;
+    rows.push({ t: T0 + t, balance: Math.round(exact * scale) / scale, truth, scored: leakAt === null || m >= leakAt });
+  }
+  let deposited = 0;
+  for (const [m, amount] of deposits) if (m >= firstMinute && m < lastMinute) deposited += amount;
+  return {
+    rows,
+    spent: lastCum - firstCum,
+    deposited,
+    leakAt: leakAt === null ? null : T0 + leakAt * 60,
+  };
+}
+
+export interface Score {
+  /** Median |ln(estimate / truth)| (unknown estimates count as 60 days). */
+  median: number;
+  rows: number;
+}
+
+const CAP = 60 * 86_400;
+
+/** Scores estimates like the project's trace scorer: rows after 6 h of history with a truth of 30 min to 14 days. */
+export function scoreEstimates(rows: TraceRow[], estimates: (number | null)[]): Score {
+  const errs: number[] = [];
+  const t0 = rows[0]!.t;
+  rows.forEach((r, i) => {
+    if (r.truth === null || !r.scored || r.truth < 1800 || r.truth > 14 * 86_400 || r.t - t0 < 6 * 3600) return;
+    const e = estimates[i];
+    const v = e === null || e === undefined ? CAP : Math.min(Math.max(e, 60), CAP);
+    errs.push(Math.abs(Math.log(v / r.truth)));
+  });
+  errs.sort((a, b) => a - b);
+  return { median: errs.length ? errs[(errs.length - 1) >> 1]! : Number.NaN, rows: errs.length };
+}
+
+/** PromQL predict_linear / deriv: least-squares slope of the balance over a sliding window. */
+export function predictLinear(rows: TraceRow[], windowSec: number): (number | null)[] {
+  const out: (number | null)[] = [];
+  let lo = 0;
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  const base = rows[0]?.t ?? 0;
+  for (const r of rows) {
+    const x = r.t - base;
+    n++;
+    sx += x;
+    sy += r.balance;
+    sxx += x * x;
+    sxy += x * r.balance;
+    while (rows[lo]!.t < r.t - windowSec) {
+      const o = rows[lo]!;
+      const xo = o.t - base;
+      n--;
+      sx -= xo;
+      sy -= o.balance;
+      sxx -= xo * xo;
+      sxy -= xo * o.balance;
+      lo++;
+    }
+    const den = n * sxx - sx * sx;
+    if (n < 2 || den <= 0) {
+      out.push(null);
+      continue;
+    }
+    const slope = (n * sxy - sx * sy) / den;
+    out.push(slope < 0 ? r.balance / -slope : null);
+  }
+  return out;
+}

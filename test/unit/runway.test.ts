@@ -1,0 +1,231 @@
+import { describe, expect, it } from "vitest";
+import { RunwayEstimator } from "../../core/runway/estimator.ts";
+import { projectRunway } from "../../core/runway/project.ts";
+import { RunwayStateError } from "../../core/runway/state.ts";
+import {
+  generateTrace,
+  predictLinear,
+  type Scenario,
+  scoreEstimates,
+  T0,
+  type Trace,
+  type TraceOptions,
+} from "../helpers/traces.ts";
+
+const HOUR = 3600;
+const DAY = 86_400;
+
+function replay(trace: Trace): (number | null)[] {
+  const e = new RunwayEstimator();
+  return trace.rows.map((r) => e.observe(r.t, r.balance).runwaySeconds);
+}
+
+function realistic(scenario: Scenario, seed: number, extra: Partial<TraceOptions> = {}): Trace {
+  // poll intervals from 30 s to 5 min, 3-5 decimals, observation gaps
+  return generateTrace({ scenario, seed, days: 6, poll: [30, 300], decimals: 3 + (seed % 3), gaps: true, ...extra });
+}
+
+describe("runway estimator accuracy on generated traces", () => {
+  // bounds: median |ln(estimate/truth)|; predict_linear over 6 h must be clearly worse where it breaks
+  const cases: { scenario: Scenario; bound: number; baselineWorseBy?: number }[] = [
+    { scenario: "steady", bound: 0.05 },
+    { scenario: "topups", bound: 0.05 },
+    { scenario: "leak", bound: 0.1 },
+    { scenario: "diurnal", bound: 0.55, baselineWorseBy: 2 },
+    { scenario: "batch", bound: 0.9, baselineWorseBy: 2 },
+  ];
+  for (const { scenario, bound, baselineWorseBy } of cases) {
+    it(`${scenario}: median error under ${bound}${baselineWorseBy ? `, predict_linear ${baselineWorseBy}x worse` : ""}`, () => {
+      for (const seed of [1, 2]) {
+        const trace = realistic(scenario, seed);
+        const ours = scoreEstimates(trace.rows, replay(trace));
+        expect(ours.rows).toBeGreaterThan(300);
+        expect(ours.median).toBeLessThan(bound);
+        if (baselineWorseBy) {
+          const linear = scoreEstimates(trace.rows, predictLinear(trace.rows, 6 * HOUR));
+          expect(linear.median).toBeGreaterThan(baselineWorseBy * ours.median);
+        }
+      }
+    });
+  }
+
+  it("counts deposits as deposits, not negative spend, and keeps estimating right after them", () => {
+    const trace = generateTrace({ scenario: "topups", seed: 4, days: 8, poll: [60, 120], decimals: 4 });
+    expect(trace.deposited).toBeGreaterThan(0);
+    const e = new RunwayEstimator();
+    const ours: (number | null)[] = [];
+    for (const r of trace.rows) ours.push(e.observe(r.t, r.balance).runwaySeconds);
+    const end = e.current();
+    // only the spend inside the few polls that contain a deposit is unknown
+    expect(Math.abs(end.spentTotal - trace.spent) / trace.spent).toBeLessThan(0.002);
+    expect(Math.abs(end.depositedTotal - trace.deposited) / trace.deposited).toBeLessThan(0.002);
+    // the hour after each deposit: predict_linear sees a rising balance, ours stays near the truth
+    const linear = predictLinear(trace.rows, 6 * HOUR);
+    const after: number[] = [];
+    for (let i = 1; i < trace.rows.length; i++) {
+      if (trace.rows[i]!.balance > trace.rows[i - 1]!.balance) {
+        for (let j = i; j < trace.rows.length && trace.rows[j]!.t < trace.rows[i]!.t + HOUR; j++) after.push(j);
+      }
+    }
+    expect(after.length).toBeGreaterThan(20);
+    const pick = <T>(xs: T[]) => after.map((j) => xs[j]!);
+    const ourScore = scoreEstimates(pick(trace.rows), pick(ours));
+    const linScore = scoreEstimates(pick(trace.rows), pick(linear));
+    expect(ourScore.median).toBeLessThan(0.05);
+    expect(linScore.median).toBeGreaterThan(0.5);
+  });
+
+  it("reacts within about an hour to a sustained surge of spending", () => {
+    for (const seed of [1, 2, 3]) {
+      const trace = generateTrace({ scenario: "leak", seed, days: 5, poll: [30, 300], decimals: 4 });
+      const leakAt = trace.leakAt!;
+      const e = new RunwayEstimator();
+      let detectedAt: number | null = null;
+      for (const r of trace.rows) {
+        const est = e.observe(r.t, r.balance).runwaySeconds;
+        if (r.t >= leakAt && detectedAt === null && r.truth !== null && est !== null && est < 1.25 * r.truth) {
+          detectedAt = r.t;
+        }
+      }
+      expect(detectedAt).not.toBeNull();
+      expect(detectedAt! - leakAt).toBeLessThan(75 * 60);
+    }
+  });
+
+  it("does not page (runway under 24 h) on a single burst when the truth is days", () => {
+    const e = new RunwayEstimator();
+    let balance = 200;
+    let t = T0;
+    let min = Number.POSITIVE_INFINITY;
+    // 2 days at 1 unit/h, then a 45-minute burst spending 20 units, then normal again for a day
+    for (let i = 0; i < 4 * 24 * 60; i++, t += 60) {
+      const burst = i >= 2 * 24 * 60 && i < 2 * 24 * 60 + 45;
+      balance -= burst ? 20 / 45 : 1 / 60;
+      const runway = e.observe(t, Math.round(balance * 1000) / 1000).runwaySeconds;
+      if (i > 2 * 24 * 60) min = Math.min(min, runway ?? Number.POSITIVE_INFINITY);
+      if (i === 3 * 24 * 60) break;
+    }
+    expect(balance).toBeGreaterThan(24);
+    expect(min).toBeGreaterThan(DAY);
+  });
+
+  it("projects a daily cycle from the same hours of previous days", () => {
+    // 6 units/h from 09:00 to 17:00 UTC, nothing otherwise; at 18:00 on the fourth day with 30 units
+    // left, the money lasts through the night until 14:00 the next day (5 busy hours): 20 h
+    const e = new RunwayEstimator();
+    let spent = 0;
+    let runway: number | null = null;
+    for (let t = T0; t <= T0 + 3 * DAY + 18 * HOUR; t += 60) {
+      const hour = Math.floor((t - T0 - 1) / HOUR) % 24;
+      if (t > T0 && hour >= 9 && hour < 17) spent += 6 / 60;
+      runway = e.observe(t, 30 + 4 * 48 - spent).runwaySeconds;
+    }
+    expect(runway! / HOUR).toBeCloseTo(20, 1);
+    // predict_linear over 6 h would say "never" (flat since 17:00); over 24 h about 15 h
+  });
+});
+
+describe("runway estimator robustness", () => {
+  it("ignores out-of-order and duplicate samples", () => {
+    const trace = realistic("diurnal", 3);
+    const clean = new RunwayEstimator();
+    const noisy = new RunwayEstimator();
+    trace.rows.forEach((r, i) => {
+      clean.observe(r.t, r.balance);
+      noisy.observe(r.t, r.balance);
+      if (i % 7 === 0) noisy.observe(r.t, r.balance + 5); // duplicate timestamp, other value
+      if (i % 11 === 0 && i > 0) noisy.observe(trace.rows[i - 1]!.t - 30, 0); // late arrival
+    });
+    expect(noisy.current()).toEqual(clean.current());
+  });
+
+  it("rejects non-finite input with a clear error", () => {
+    const e = new RunwayEstimator();
+    expect(() => e.observe(Number.NaN, 1)).toThrow(/timestamp must be a finite number/);
+    expect(() => e.observe(T0, Number.POSITIVE_INFINITY)).toThrow(/balance must be a finite number/);
+  });
+
+  it("says unknown until something is spent, and zero runway at a zero balance", () => {
+    const e = new RunwayEstimator();
+    expect(e.current().runwaySeconds).toBeNull();
+    e.observe(T0, 10);
+    expect(e.observe(T0 + 60, 10).runwaySeconds).toBeNull();
+    expect(e.observe(T0 + 120, 9).runwaySeconds).toBeGreaterThan(0);
+    const end = e.observe(T0 + 180, 0);
+    expect(end.runwaySeconds).toBe(0);
+    expect(end.spentTotal).toBe(10);
+  });
+});
+
+describe("runway estimator state", () => {
+  it("survives a JSON round trip mid-trace and continues identically", () => {
+    const trace = realistic("batch", 5);
+    const whole = new RunwayEstimator();
+    const first = new RunwayEstimator();
+    const half = trace.rows.length >> 1;
+    const expected = trace.rows.map((r) => whole.observe(r.t, r.balance));
+    for (const r of trace.rows.slice(0, half)) first.observe(r.t, r.balance);
+    const restored = RunwayEstimator.fromState(JSON.parse(JSON.stringify(first.toState())));
+    expect(restored.current()).toEqual(expected[half - 1]);
+    const rest = trace.rows.slice(half).map((r) => restored.observe(r.t, r.balance));
+    expect(rest).toEqual(expected.slice(half));
+  });
+
+  it("restores a fresh estimator", () => {
+    const restored = RunwayEstimator.fromState(JSON.parse(JSON.stringify(new RunwayEstimator().toState())));
+    expect(restored.current().runwaySeconds).toBeNull();
+    restored.observe(T0, 5);
+    expect(restored.observe(T0 + 60, 4.9).runwaySeconds).toBeGreaterThan(0);
+  });
+
+  it("has a size independent of uptime", () => {
+    const e = new RunwayEstimator();
+    let balance = 1e6;
+    const sizes: number[] = [];
+    for (let day = 0; day < 60; day++) {
+      for (let i = 0; i < 288; i++) {
+        balance -= 0.3 + (i % 5) * 0.01;
+        e.observe(T0 + day * DAY + i * 300, balance);
+      }
+      if (day === 14 || day === 59) sizes.push(JSON.stringify(e.toState()).length);
+    }
+    expect(sizes[1]! / sizes[0]!).toBeLessThan(1.2);
+    expect(sizes[1]!).toBeLessThan(40_000);
+  });
+
+  it("rejects foreign and corrupt objects with a clear error", () => {
+    const good = JSON.parse(JSON.stringify(new RunwayEstimator().toState()));
+    const bad: [unknown, RegExp][] = [
+      [null, /expected a JSON object/],
+      [[1, 2], /expected a JSON object/],
+      [{ hello: "world" }, /expected kind/],
+      [{ ...good, version: 99 }, /unsupported version 99/],
+      [{ ...good, hourly: { ...good.hourly, spend: [1, 2] } }, /hourly.spend must be an array of \d+ numbers/],
+      [{ ...good, spentTotal: "12" }, /spentTotal must be a finite number/],
+      [{ ...good, last: { timestamp: T0, balance: 1 } }, /last sample and bin heads disagree/],
+    ];
+    for (const [state, message] of bad) {
+      expect(() => RunwayEstimator.fromState(state)).toThrow(RunwayStateError);
+      expect(() => RunwayEstimator.fromState(state)).toThrow(message);
+    }
+  });
+});
+
+describe("projectRunway", () => {
+  const flat = new Array(24).fill(1);
+  it("is balance / rate for a flat profile", () => {
+    expect(projectRunway(100, T0 + 1234, 0.01, flat, 0)).toBeCloseTo(10_000, 6);
+    expect(projectRunway(100, T0, 0.005, flat, 0.005)).toBeCloseTo(10_000, 6);
+    expect(projectRunway(1e6, T0, 1e-3, flat, 0)).toBeCloseTo(1e9, 0);
+  });
+  it("walks through quiet hours", () => {
+    const shape = flat.map((_, h) => (h < 12 ? 2 : 0)); // spend only before noon UTC
+    // at 10:00 with 3 hours' worth of the busy rate: 2 busy hours, 12 quiet ones, 1 more busy hour
+    expect(projectRunway(3 * 2 * 3600, T0 + 10 * HOUR, 1, shape, 0)).toBeCloseTo(15 * HOUR, 6);
+  });
+  it("is 0 at a non-positive balance and null without spend", () => {
+    expect(projectRunway(0, T0, 1, flat, 0)).toBe(0);
+    expect(projectRunway(-3, T0, 1, flat, 0)).toBe(0);
+    expect(projectRunway(5, T0, 0, flat, 0)).toBeNull();
+  });
+});
