@@ -1,0 +1,205 @@
+/** Pure parts of the exporter: flags, scheduling, content negotiation, formatting, escaping, logging, state documents. */
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../core/errors.ts";
+import { RETRY_POLICY } from "../../core/reasons.ts";
+import { resolveExporterOptions, parseListenAddress, DEFAULT_STATE_FILE } from "../../exporter/flags.ts";
+import { balanceChart, escapeHtml, formatDuration, renderLanding } from "../../exporter/landing.ts";
+import { createLogger } from "../../exporter/logger.ts";
+import { emptyErrors, type AccountStatus } from "../../exporter/poller.ts";
+import { firstCheckDelayMs, nextCheckDelayMs, type ScheduleParams } from "../../exporter/schedule.ts";
+import { wantsOpenMetrics } from "../../exporter/server.ts";
+import { validateStateDocument } from "../../exporter/state-file.ts";
+import { parseWebConfig } from "../../exporter/web-config.ts";
+import { runExporterCommand } from "../../exporter/main.ts";
+
+const MIN = 60_000;
+
+describe("flags", () => {
+  it("parses listen addresses in the Prometheus style", () => {
+    expect(parseListenAddress(":9877")).toEqual({ host: undefined, port: 9877 });
+    expect(parseListenAddress("127.0.0.1:0")).toEqual({ host: "127.0.0.1", port: 0 });
+    expect(parseListenAddress("[::1]:9877")).toEqual({ host: "::1", port: 9877 });
+    expect(() => parseListenAddress("9877")).toThrow(/expected \[host\]:port/);
+    expect(() => parseListenAddress(":99999")).toThrow(/between 0 and 65535/);
+  });
+
+  it("needs exactly one source of accounts, and never falls back to the demo", () => {
+    expect(() => resolveExporterOptions({})).toThrow(/no account to watch.*--demo/);
+    expect(() => resolveExporterOptions({ demo: true, provider: "captchaai" })).toThrow(/choose one source/);
+    expect(() => resolveExporterOptions({ "config.file": "a.yml", provider: "captchaai" })).toThrow(/choose one source/);
+    expect(() => resolveExporterOptions({ "api-url": "http://127.0.0.1:1" })).toThrow(/--provider is required/);
+    expect(() => resolveExporterOptions({ provider: "nope" })).toThrow(/--provider: expected one of captchaai/);
+  });
+
+  it("has documented defaults; the demo writes no state file unless asked", () => {
+    const o = resolveExporterOptions({ provider: "anti-captcha" });
+    expect(o.listen).toEqual({ host: undefined, port: 9877 });
+    expect(o.telemetryPath).toBe("/metrics");
+    expect(o.stateFile).toBe(DEFAULT_STATE_FILE);
+    expect(o.logFormat).toBe("logfmt");
+    expect(resolveExporterOptions({ demo: true }).stateFile).toBeNull();
+    expect(resolveExporterOptions({ demo: true, "state.file": "x.json" }).stateFile).toBe("x.json");
+    expect(resolveExporterOptions({ provider: "capsolver", "state.file": "" }).stateFile).toBeNull();
+  });
+
+  it("refuses bad values with the flag's name", () => {
+    expect(() => resolveExporterOptions({ provider: "captchaai", "log.level": "loud" })).toThrow(/--log.level: expected one of debug/);
+    expect(() => resolveExporterOptions({ provider: "captchaai", "web.telemetry-path": "metrics" })).toThrow(/--web.telemetry-path/);
+    expect(() => resolveExporterOptions({ provider: "captchaai", "web.telemetry-path": "/" })).toThrow(/landing page/);
+    expect(() => resolveExporterOptions({ provider: "captchaai", "poll.interval": "soon" })).toThrow(/--poll.interval/);
+    expect(() => resolveExporterOptions({ provider: "captchaai", "state.write-interval": "x" })).toThrow(/--state.write-interval/);
+    expect(() => resolveExporterOptions({ "config.file": "a.yml", "poll.interval": "5m" })).toThrow(/per account in the file/);
+  });
+
+  it("the command exits 2 with one clear line for bad input, before listening or calling anything", async () => {
+    const run = async (raw: Parameters<typeof runExporterCommand>[0], env: NodeJS.ProcessEnv = {}) => {
+      const errors: string[] = [];
+      const code = await runExporterCommand(raw, { env, errorOut: (l) => errors.push(l), logWrite: () => {}, stopSignal: new Promise(() => {}) });
+      return { code, err: errors.join("") };
+    };
+    expect(await run({})).toMatchObject({ code: 2, err: expect.stringMatching(/^captcha-runway exporter: no account to watch/) });
+    expect(await run({ provider: "captchaai", "web.listen-address": "127.0.0.1:0" })).toMatchObject({ code: 2, err: expect.stringMatching(/CAPTCHA_API_KEY/) });
+    const short = await run({ provider: "anti-captcha", "poll.interval": "10s", "web.listen-address": "127.0.0.1:0", "state.file": "" }, { CAPTCHA_API_KEY: "k".repeat(32) });
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/poll interval 10 s is shorter than anti-captcha allows.*at least 30 s/);
+    expect(short.err).not.toContain("k".repeat(32));
+  });
+});
+
+describe("schedule", () => {
+  const p: ScheduleParams = { intervalMs: 5 * MIN, minIntervalMs: 2 * MIN, banCooldownMs: 10 * MIN, policy: RETRY_POLICY };
+
+  it("polls every interval plus at most 5 % jitter, never earlier", () => {
+    expect(nextCheckDelayMs({ ok: true }, p, 0)).toBe(5 * MIN);
+    expect(nextCheckDelayMs({ ok: true }, p, 0.999)).toBeLessThan(5.25 * MIN);
+  });
+
+  it("backs off transient failures exponentially, capped at the interval, never under the provider minimum", () => {
+    const fast = { ...p, minIntervalMs: 0 };
+    const d = [1, 2, 3, 10].map((n) => nextCheckDelayMs({ ok: false, reason: "network", consecutiveFailures: n }, fast, 0));
+    expect(d).toEqual([5000, 10_000, 20_000, 5 * MIN]);
+    expect(nextCheckDelayMs({ ok: false, reason: "network", consecutiveFailures: 1 }, p, 0)).toBe(2 * MIN);
+    expect(nextCheckDelayMs({ ok: false, reason: "rate_limited", consecutiveFailures: 1, retryAfterMs: 7 * MIN }, p, 0)).toBe(7 * MIN);
+  });
+
+  it("waits out bans and auth failures: cool-down, never sooner than the interval; auth doubles up to 4×", () => {
+    expect(nextCheckDelayMs({ ok: false, reason: "banned", consecutiveFailures: 1 }, { ...p, banCooldownMs: 30 * MIN }, 0)).toBe(30 * MIN);
+    const auth = [1, 2, 3, 4].map((n) => nextCheckDelayMs({ ok: false, reason: "auth", consecutiveFailures: n }, p, 0));
+    expect(auth).toEqual([15 * MIN, 30 * MIN, 60 * MIN, 60 * MIN]);
+    expect(nextCheckDelayMs({ ok: false, reason: "no_funds", consecutiveFailures: 1 }, { ...p, intervalMs: 20 * MIN }, 0)).toBe(20 * MIN);
+  });
+
+  it("spreads first checks and keeps the minimum interval across a restart", () => {
+    expect(firstCheckDelayMs(p, 0.5)).toBe(1000);
+    expect(firstCheckDelayMs(p, 0, 30_000)).toBe(90_000);
+    expect(firstCheckDelayMs(p, 0, 10 * MIN)).toBe(0);
+  });
+});
+
+describe("content negotiation", () => {
+  it("serves OpenMetrics only when the scraper prefers it", () => {
+    expect(wantsOpenMetrics(undefined)).toBe(false);
+    expect(wantsOpenMetrics("text/plain")).toBe(false);
+    expect(wantsOpenMetrics("*/*")).toBe(false);
+    expect(wantsOpenMetrics("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")).toBe(true);
+    expect(wantsOpenMetrics("text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5")).toBe(false);
+    expect(wantsOpenMetrics("application/openmetrics-text;q=0")).toBe(false);
+  });
+});
+
+function status(over: Partial<AccountStatus> = {}): AccountStatus {
+  return {
+    labels: { account: "main", provider: "2captcha" },
+    intervalMs: 5 * MIN,
+    currency: "USD",
+    balance: 12.5,
+    estimate: { runwaySeconds: 3 * 86_400 + 4 * 3600, spendRatePerSecond: 0.0001, spentTotal: 1, depositedTotal: 0 },
+    checks: 3,
+    lastAttemptAtMs: 1_000_000,
+    lastSuccessAtMs: 1_000_000,
+    lastError: null,
+    up: true,
+    consecutiveFailures: 0,
+    nextCheckAtMs: null,
+    errors: emptyErrors(),
+    history: [],
+    ...over,
+  };
+}
+
+describe("landing page", () => {
+  it("formats durations for humans", () => {
+    expect(formatDuration(3 * 86_400 + 4 * 3600 + 59)).toBe("3 d 4 h");
+    expect(formatDuration(5 * 3600 + 12 * 60)).toBe("5 h 12 min");
+    expect(formatDuration(42)).toBe("42 s");
+    expect(formatDuration(200 * 86_400)).toBe("200 d");
+  });
+
+  it("escapes every value it shows", () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    const html = renderLanding({
+      accounts: [
+        status({
+          labels: { account: "<script>alert(1)</script>", provider: "2captcha" },
+          lastError: { reason: "upstream", message: `"><img src=x onerror=alert(2)>`, atMs: 1_000_000 },
+        }),
+      ],
+      telemetryPath: "/metrics",
+      version: "1.0.0",
+      nowMs: 1_060_000,
+      demo: false,
+    });
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<img");
+    expect(html).toContain("&lt;script&gt;");
+    expect(html).toContain("3 d 4 h");
+    expect(html).toContain('href="/metrics"');
+  });
+
+  it("draws a bounded inline SVG chart, or says it is collecting", () => {
+    expect(balanceChart([], "USD")).toContain("collecting history");
+    const svg = balanceChart(
+      Array.from({ length: 50 }, (_, i) => ({ t: 1000 + i * 60, balance: 20 - i * 0.1 })),
+      "USD",
+    );
+    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 260 56"/);
+    expect(svg).toContain("<polyline");
+    expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+});
+
+describe("logger", () => {
+  it("writes one logfmt or JSON line per event and redacts registered secrets", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", format: "logfmt", write: (l) => lines.push(l), now: () => new Date(0) });
+    log.addSecret("0123456789abcdef");
+    log.debug("hidden");
+    log.warn("balance check failed", { account: "a b", err: "bad key 0123456789abcdef" });
+    expect(lines).toEqual(['ts=1970-01-01T00:00:00.000Z level=warn msg="balance check failed" account="a b" err="bad key [REDACTED]"\n']);
+    const json: string[] = [];
+    const jl = createLogger({ level: "debug", format: "json", write: (l) => json.push(l) });
+    jl.addSecret("0123456789abcdef");
+    jl.error("x", { err: "0123456789abcdef", n: 3 });
+    const parsed = JSON.parse(json[0]!);
+    expect(parsed).toMatchObject({ level: "error", msg: "x", err: "[REDACTED]", n: 3 });
+  });
+});
+
+describe("state documents and web config", () => {
+  it("accepts only our own state format", () => {
+    expect(validateStateDocument([])).toMatch(/not a JSON object/);
+    expect(validateStateDocument({ format: "other" })).toMatch(/not a captcha-runway exporter state file/);
+    expect(validateStateDocument({ format: "captcha-runway/exporter-state", version: 1, accounts: [{ account: "a" }] })).toMatch(/accounts\[0\]/);
+    expect(validateStateDocument({ format: "captcha-runway/exporter-state", version: 1, accounts: [] })).toBeNull();
+  });
+
+  it("parses the exporter-toolkit subset and refuses the rest", () => {
+    const ok = parseWebConfig("tls_server_config:\n  cert_file: c.pem\n  key_file: /k.pem\nhttp_server_config:\n  headers:\n    x-frame-options: deny\n", "/etc/web.yml");
+    expect(ok.tls).toEqual({ certFile: "/etc/c.pem", keyFile: "/k.pem", minVersion: "TLSv1.2" });
+    expect(ok.headers).toEqual({ "X-Frame-Options": "deny" });
+    expect(parseWebConfig("", "w.yml").basicAuthUsers.size).toBe(0);
+    expect(() => parseWebConfig("basic_auth_users:\n  a: plain\n", "w.yml")).toThrow(InputError);
+    expect(() => parseWebConfig("tls_server_config:\n  cert_file: c.pem\n", "w.yml")).toThrow(/needs both cert_file and key_file/);
+    expect(() => parseWebConfig("what: 1\n", "w.yml")).toThrow(/unknown key 'what'/);
+  });
+});
