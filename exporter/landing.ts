@@ -14,9 +14,10 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, "&#39;");
 }
 
-/** "3 d 4 h", "5 h 12 min", "7 min 3 s", "42 s". */
+/** "3 d 4 h", "5 h 12 min", "7 min 3 s", "42 s", "250 ms". */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "∞";
+  if (seconds > 0 && seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   const s = Math.max(0, Math.round(seconds));
   const d = Math.floor(s / 86_400);
   const h = Math.floor((s % 86_400) / 3600);
@@ -42,6 +43,7 @@ export function formatRate(perSecond: number, currency: string): string {
 
 function ago(atMs: number | null, nowMs: number): string {
   if (atMs === null) return "never";
+  if (nowMs - atMs < 1000) return "just now";
   return `${formatDuration((nowMs - atMs) / 1000)} ago`;
 }
 
@@ -137,6 +139,7 @@ export function renderLanding(input: LandingInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>captcha-runway exporter</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>

@@ -86,6 +86,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.send(deps.landing());
   });
 
+  // Browsers ask for it on every page (the metrics page too); there is none.
+  app.get("/favicon.ico", (_req: Request, res: Response) => {
+    res.status(204).end();
+  });
+
   app.get("/-/healthy", (_req: Request, res: Response) => {
     res.status(200).type("text/plain").send("Healthy\n");
   });
