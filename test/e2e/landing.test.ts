@@ -63,12 +63,12 @@ describe.skipIf(!haveChromium)("landing page in Chromium", () => {
     expect(await page.locator(".name").allTextContents()).toEqual(["scraping-prod", "<b>escaped</b> & co", "idle", "revoked-key"]);
     expect(await page.locator("tbody b").count()).toBe(0);
 
-    const first = await rows.nth(0).innerText();
+    const first = (await rows.nth(0).textContent()) ?? "";
     expect(first).toMatch(/USD/);
     expect(first).toMatch(/\d+ (d|h|min|s)/); // a runway in human units
     expect(first).toMatch(/\/h|\/day/); // a spend rate
-    expect(await rows.nth(2).innerText()).toContain("no spend yet");
-    expect(await rows.nth(3).innerText()).toContain("auth");
+    expect(await rows.nth(2).textContent()).toContain("no spend yet");
+    expect(await rows.nth(3).textContent()).toContain("auth");
     expect(await rows.nth(0).locator("svg polyline").count()).toBe(1);
 
     const link = page.locator('a[href="/metrics"]');
@@ -89,7 +89,7 @@ describe.skipIf(!haveChromium)("landing page in Chromium", () => {
     await mkdir(dir, { recursive: true });
     await page.screenshot({ path: `${dir}landing.png`, fullPage: true });
     // the table fits the viewport without horizontal scrolling
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    const overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    expect(overflow as number).toBeLessThanOrEqual(0);
   });
 });
