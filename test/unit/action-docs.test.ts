@@ -1,0 +1,82 @@
+/**
+ * Keeps the documented inputs/outputs tables in sync with action.yml (names, defaults, both ways), and
+ * action.yml's defaults in sync with the defaults the code applies. The tables are read from README.md
+ * when it carries the `<!-- action-inputs -->` marker, else from docs/action.md.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEFAULTS } from "../../action/inputs.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+interface ActionYml {
+  runs: { using: string; main: string };
+  inputs: Record<string, { description?: string; required?: boolean; default?: string }>;
+  outputs: Record<string, { description?: string }>;
+}
+
+const action = parse(readFileSync(join(ROOT, "action.yml"), "utf8")) as ActionYml;
+
+function docText(): { file: string; text: string } {
+  const readme = join(ROOT, "README.md");
+  if (existsSync(readme)) {
+    const text = readFileSync(readme, "utf8");
+    if (text.includes("<!-- action-inputs -->")) return { file: "README.md", text };
+  }
+  return { file: "docs/action.md", text: readFileSync(join(ROOT, "docs/action.md"), "utf8") };
+}
+
+/** The rows (cells, trimmed) of the first Markdown table after `marker`, header and separator dropped. */
+function tableAfter(text: string, marker: string): string[][] {
+  const at = text.indexOf(marker);
+  expect(at, `marker ${marker}`).toBeGreaterThanOrEqual(0);
+  const lines = text.slice(at + marker.length).split("\n");
+  let i = 0;
+  while (i < lines.length && lines[i]!.trim() === "") i++;
+  const rows: string[][] = [];
+  for (; i < lines.length && lines[i]!.trim().startsWith("|"); i++) {
+    const cells = lines[i]!.trim().replace(/^\||\|$/g, "").split(/(?<!\\)\|/).map((c) => c.trim());
+    rows.push(cells);
+  }
+  expect(rows.length, `table after ${marker}`).toBeGreaterThan(2);
+  return rows.slice(2);
+}
+
+const unquote = (cell: string) => /^`(.*)`$/.exec(cell)?.[1];
+
+describe("action.yml and its documentation", () => {
+  const { file, text } = docText();
+
+  it("runs the committed bundle on Node 24", () => {
+    expect(action.runs).toEqual({ using: "node24", main: "dist/index.js" });
+  });
+
+  it(`documents every input with its default in ${file}, and nothing else`, () => {
+    const rows = tableAfter(text, "<!-- action-inputs -->");
+    const documented = new Map(rows.map((r) => [unquote(r[0]!), r[1]!]));
+    expect([...documented.keys()].sort()).toEqual(Object.keys(action.inputs).sort());
+    for (const [name, spec] of Object.entries(action.inputs)) {
+      const cell = documented.get(name)!;
+      if (spec.required) expect(cell, name).toBe("required");
+      else if (spec.default !== undefined) expect(unquote(cell), name).toBe(String(spec.default));
+      else expect(cell, name).toBe("—");
+      expect(spec.description, name).toBeTruthy();
+    }
+  });
+
+  it(`documents every output in ${file}, and nothing else`, () => {
+    const rows = tableAfter(text, "<!-- action-outputs -->");
+    expect(rows.map((r) => unquote(r[0]!)).sort()).toEqual(Object.keys(action.outputs).sort());
+    for (const [name, spec] of Object.entries(action.outputs)) expect(spec.description, name).toBeTruthy();
+  });
+
+  it("declares the defaults the code applies", () => {
+    for (const [name, value] of Object.entries(DEFAULTS)) {
+      expect(action.inputs[name]?.default, name).toBe(value);
+    }
+    const withDefaults = Object.entries(action.inputs).filter(([n, s]) => s.default !== undefined && n !== "github-token");
+    expect(withDefaults.map(([n]) => n).sort()).toEqual(Object.keys(DEFAULTS).sort());
+  });
+});
