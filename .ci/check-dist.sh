@@ -9,12 +9,16 @@ trap 'rm -rf "$tmp"' EXIT
 node_bin="node_modules/.bin/node"
 [ -x "$node_bin" ] || node_bin="node"
 "$node_bin" action/build/bundle.ts "$tmp/index.js" >/dev/null
-if ! cmp -s "$tmp/index.js" dist/index.js; then
-  echo "check-dist: dist/index.js is out of date with the sources; run 'npm run bundle' and commit dist/." >&2
-  exit 1
+for f in index.js licenses.txt; do
+  if ! cmp -s "$tmp/$f" "dist/$f"; then
+    echo "check-dist: dist/$f is out of date with the sources; run 'npm run bundle' and commit dist/." >&2
+    exit 1
+  fi
+done
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  if [ -n "$(git status --porcelain -- dist/)" ]; then
+    echo "check-dist: dist/ differs from the committed copy; commit dist/." >&2
+    exit 1
+  fi
 fi
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet HEAD -- dist/index.js; then
-  echo "check-dist: dist/index.js differs from the committed copy; commit dist/." >&2
-  exit 1
-fi
-echo "check-dist: dist/index.js is up to date."
+echo "check-dist: dist/ is up to date."
