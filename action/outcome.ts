@@ -53,6 +53,10 @@ export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 export function judge(outcome: Outcome, ctx: VerdictContext): Verdict {
   if (outcome.kind === "unreadable") {
     const effect: JobEffect = ctx.onApiError;
@@ -61,7 +65,7 @@ export function judge(outcome: Outcome, ctx: VerdictContext): Verdict {
       status: "unreadable",
       effect,
       title: `CAPTCHA balance could not be read (${outcome.reason})`,
-      message: `Could not read the ${ctx.provider} balance after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}: ${outcome.message} (${outcome.reason}): ${REASON_HINTS[outcome.reason]}${tail}.`,
+      message: `Could not read the ${ctx.provider} balance after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}: ${outcome.message} (${outcome.reason}). ${capitalise(REASON_HINTS[outcome.reason])}${tail}.`,
     };
   }
   const q = outcome.quote;
@@ -77,6 +81,6 @@ export function judge(outcome: Outcome, ctx: VerdictContext): Verdict {
     status: "short",
     effect: ctx.mode,
     title: "CAPTCHA balance too low for the batch",
-    message: `Balance ${formatAmount(q.balance)} ${q.currency} cannot cover the batch: ${formatAmount(q.required)} ${q.currency} required, ${formatAmount(q.shortfall)} ${q.currency} short.${ctx.mode === "warn" ? " (mode: warn)" : ""}`,
+    message: `Balance ${formatAmount(q.balance)} ${q.currency} cannot cover the batch: ${formatAmount(q.required)} ${q.currency} required, ${formatAmount(q.shortfall)} ${q.currency} short${ctx.mode === "warn" ? " (mode: warn)" : ""}.`,
   };
 }

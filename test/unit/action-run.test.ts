@@ -176,7 +176,7 @@ describe("action run: the balance cannot be read", () => {
     const [[message, props]] = callsOf("error") as [[string, unknown]];
     expect(props).toEqual({ title: "CAPTCHA balance could not be read (auth)" });
     expect(message).toContain("after 1 attempt:");
-    expect(message).toContain("check the api-key secret");
+    expect(message).toContain("The provider rejected the API key: check the api-key secret");
     expect(state.summary).toContain("❌ not checked: job failed");
   });
 
