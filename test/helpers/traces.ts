@@ -153,7 +153,10 @@ export function generateTrace(opts: TraceOptions): Trace {
     if (exact <= 0) break;
     // truth: time until the spend that follows consumes `exact`
     const here = cum[m]! + part;
-    const target = here + exact;
+    let target = here + exact;
+    // the balance and the cumulative spend are summed in different orders: a target within rounding
+    // of the total is the end of the trace, not past it
+    if (target > cum[minutes]! && target <= cum[minutes]! * (1 + 1e-9)) target = cum[minutes]!;
     let truth: number | null = null;
     if (target <= cum[minutes]!) {
       let lo = m;
