@@ -29,6 +29,28 @@ export const SURGE_EXIT_FACTOR = 1.5;
 /** Observed history needed before a surge can be told from the baseline. */
 export const SURGE_MIN_HISTORY = 6 * HOUR;
 
+/**
+ * A lull: the latest hours spent less than this fraction of what the profile expects, for longer than
+ * any stretch of the same length in the history before it (so the gaps between batch runs, which
+ * have been seen before, are not lulls, while a business-hours account's first weekend is).
+ */
+export const LULL_FACTOR = 0.5;
+/** A lull is only evidence once the profile expected at least this many hours' worth of average spend in it. */
+export const LULL_MIN_EXPECTED_HOURS = 3;
+/** History before the lull needed to say it is new: one day. */
+export const LULL_MIN_HISTORY_HOURS = HOURS_PER_DAY;
+/** Standard deviations of the history's noise by which a lull must fall short of the expectation. */
+export const LULL_MIN_Z = 3;
+/** Longest lull considered. */
+export const LULL_MAX_HOURS = 2 * HOURS_PER_DAY;
+/**
+ * A lull is projected to go on for as long again as it has lasted, but at most one day: a missed
+ * alert costs more than a false one, so a quiet spell buys little credit.
+ */
+export const LULL_MAX_PROJECTED_HOURS = HOURS_PER_DAY;
+/** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
+const LULL_EXIT_COVER = 20 * 60;
+
 const EMPTY: RunwayEstimate = { runwaySeconds: null, spendRatePerSecond: null, spentTotal: 0, depositedTotal: 0 };
 
 interface Surge {
@@ -64,6 +86,9 @@ export class RunwayEstimator {
   private readonly shape = new Float64Array(HOURS_PER_DAY).fill(1);
   private completedSpend = 0;
   private completedWeight = 0;
+  /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
+  private lullHours = 0;
+  private lullFactor = 1;
 
   /** Feeds one sample; returns the estimate after it. */
   observe(timestampSec: number, balance: number): RunwayEstimate {
@@ -152,6 +177,58 @@ export class RunwayEstimator {
     this.completedSpend = spend;
     this.completedWeight = weight;
     this.cacheHead = ring.head;
+    this.findLull(weight > 0 ? spend / weight : 0);
+  }
+
+  /**
+   * Looks for a lull ending at the last completed hour: the longest trailing stretch (up to
+   * LULL_MAX_HOURS) whose every trailing part with enough expected spend spent under LULL_FACTOR of
+   * it, provided no stretch of the same length in the week before it was as quiet. O(hours held).
+   */
+  private findLull(level: number): void {
+    this.lullHours = 0;
+    this.lullFactor = 1;
+    if (!(level > 0)) return;
+    const ring = this.hourly;
+    const shape = this.shape;
+    const minExpected = LULL_MIN_EXPECTED_HOURS * HOUR * level;
+    let spend = 0;
+    let expected = 0;
+    let hours = 0;
+    let factor = 1;
+    for (let d = 1; d <= LULL_MAX_HOURS; d++) {
+      const h = ring.head - d;
+      if (!ring.holds(h)) break;
+      const s = ring.slot(h);
+      spend += ring.spend[s]!;
+      expected += level * shape[hourOfDay(h)]! * ring.cover[s]!;
+      if (expected < minExpected) continue;
+      if (spend >= LULL_FACTOR * expected) break;
+      hours = d;
+      factor = spend / expected;
+    }
+    if (hours === 0) return;
+    // is it more than the hour-to-hour noise of the history before it? The residuals of completed
+    // hours against the profile give the variance of one hour's spend; a stretch of `hours` hours
+    // has `hours` times that (batch runs make it large, a steady or business-hours account small)
+    const end = ring.head - hours; // first hour of the lull
+    const start = Math.max(ring.head - LEVEL_HOURS, ring.head - ring.count + 1);
+    if (end - start < LULL_MIN_HISTORY_HOURS) return;
+    let sq = 0;
+    let n = 0;
+    for (let h = start; h < end; h++) {
+      const s = ring.slot(h);
+      const c = ring.cover[s]!;
+      if (c < HOUR / 2) continue;
+      const r = (ring.spend[s]! / c - level * shape[hourOfDay(h)]!) * HOUR;
+      sq += r * r;
+      n++;
+    }
+    if (n < LULL_MIN_HISTORY_HOURS) return;
+    const sd = Math.sqrt((sq / n) * hours);
+    if (expected - spend < LULL_MIN_Z * sd) return;
+    this.lullHours = hours;
+    this.lullFactor = factor;
   }
 
   private compute(): RunwayEstimate {
@@ -167,11 +244,26 @@ export class RunwayEstimator {
     const extra = this.updateSurge(level);
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
-    const runway = projectRunway(balance, this.lastT, base, shape, extra);
+    const lull = this.surge === null ? this.currentLull(base) : null;
+    const runway = projectRunway(balance, this.lastT, base, shape, extra, lull);
     if (runway === null) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
     const rate =
       runway > 0 ? balance / runway : base * shape[hourOfDay(Math.floor(this.lastT / HOUR))]! + extra;
     return { runwaySeconds: runway, spendRatePerSecond: rate, ...totals };
+  }
+
+  /**
+   * The lull to project, if any: the quiet level goes on for as long again as it has lasted so far
+   * (at most LULL_MAX_PROJECTED_HOURS), then the profile's level resumes. Spending at the expectation in the
+   * current hour ends it at once.
+   */
+  private currentLull(level: number): { until: number; factor: number } | null {
+    if (this.lullHours === 0) return null;
+    const ring = this.hourly;
+    const cur = ring.slot(ring.head);
+    const cover = ring.cover[cur]!;
+    if (cover >= LULL_EXIT_COVER && ring.spend[cur]! >= level * this.shape[hourOfDay(ring.head)]! * cover) return null;
+    return { until: (ring.head + Math.min(this.lullHours, LULL_MAX_PROJECTED_HOURS)) * HOUR, factor: this.lullFactor };
   }
 
   /** Updates the surge state; returns the excess spend rate to add to the projection (0 if none). */
