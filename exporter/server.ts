@@ -67,10 +67,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get(deps.telemetryPath, async (req: Request, res: Response) => {
-    const registry = wantsOpenMetrics(req.headers.accept) ? deps.metrics.openMetricsRegistry : deps.metrics.textRegistry;
+    const openMetrics = wantsOpenMetrics(req.headers.accept);
     try {
-      const body = await registry.metrics();
-      res.status(200).setHeader("Content-Type", registry.contentType);
+      const body = await deps.metrics.render(openMetrics);
+      res.status(200).setHeader("Content-Type", deps.metrics.contentType(openMetrics));
       res.setHeader("Cache-Control", "no-store");
       res.send(body);
     } catch (err) {

@@ -3,7 +3,7 @@
  * built binary writes the state and exits 0.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,8 +121,13 @@ describe("exporter binary: SIGTERM", () => {
 
   beforeAll(async () => {
     // The test runs the built binary, as users do; build it when missing or older than the sources.
-    const sources = ["exporter/exporter.ts", "exporter/main.ts", "exporter/state-file.ts", "cli/commands/exporter.ts"].map((f) => join(root, f));
-    const stale = !existsSync(bin) || sources.some((s) => statSync(s).mtimeMs > statSync(bin).mtimeMs);
+    const sources = ["core", "exporter", "cli"].flatMap((d) =>
+      readdirSync(join(root, d), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(root, d, f)),
+    );
+    const built = (src: string) => join(root, "build", src.slice(root.length).replace(/\.ts$/, ".js"));
+    const stale = !existsSync(bin) || sources.some((s) => !existsSync(built(s)) || statSync(s).mtimeMs > statSync(built(s)).mtimeMs);
     if (stale) {
       const r = spawnSync("npm", ["run", "build"], { cwd: root, encoding: "utf8" });
       if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
