@@ -86,6 +86,11 @@ export class RunwayEstimator {
   private readonly shape = new Float64Array(HOURS_PER_DAY).fill(1);
   private completedSpend = 0;
   private completedWeight = 0;
+  /**
+   * How far the median of the spend to come falls short of its mean (currency), from the skew of
+   * hourly spend over the level window: 0 for steady spending, large for batch runs.
+   */
+  private skewShift = 0;
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
@@ -177,7 +182,11 @@ export class RunwayEstimator {
     this.completedSpend = spend;
     this.completedWeight = weight;
     this.cacheHead = ring.head;
-    this.findLull(weight > 0 ? spend / weight : 0);
+    const level = weight > 0 ? spend / weight : 0;
+    const { m2, m3 } = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, level, this.shape);
+    // skew correction of the runway (see compute), in seconds times currency per second
+    this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
+    this.findLull(level);
   }
 
   /**
@@ -212,20 +221,11 @@ export class RunwayEstimator {
     // hours against the profile give the variance of one hour's spend; a stretch of `hours` hours
     // has `hours` times that (batch runs make it large, a steady or business-hours account small)
     const end = ring.head - hours; // first hour of the lull
-    const start = Math.max(ring.head - LEVEL_HOURS, ring.head - ring.count + 1);
-    if (end - start < LULL_MIN_HISTORY_HOURS) return;
-    let sq = 0;
-    let n = 0;
-    for (let h = start; h < end; h++) {
-      const s = ring.slot(h);
-      const c = ring.cover[s]!;
-      if (c < HOUR / 2) continue;
-      const r = (ring.spend[s]! / c - level * shape[hourOfDay(h)]!) * HOUR;
-      sq += r * r;
-      n++;
-    }
-    if (n < LULL_MIN_HISTORY_HOURS) return;
-    const sd = Math.sqrt((sq / n) * hours);
+    const start = ring.head - LEVEL_HOURS;
+    if (end - Math.max(start, ring.head - ring.count + 1) < LULL_MIN_HISTORY_HOURS) return;
+    const { m2 } = hourMoments(ring, start, end, level, shape);
+    if (!(m2 >= 0)) return;
+    const sd = Math.sqrt(m2 * hours);
     if (expected - spend < LULL_MIN_Z * sd) return;
     this.lullHours = hours;
     this.lullFactor = factor;
@@ -245,8 +245,17 @@ export class RunwayEstimator {
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
     const lull = this.surge === null ? this.currentLull(base) : null;
-    const runway = projectRunway(balance, this.lastT, base, shape, extra, lull);
+    let runway = projectRunway(balance, this.lastT, base, shape, extra, lull);
     if (runway === null) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
+    if (runway > 0 && this.skewShift > 0) {
+      // The runway is the first time the spend reaches the balance, so its median is when the
+      // *median* of the spend to come equals the balance. Spend that comes in bursts is skewed to
+      // the right: summed over independent hours with central moments m2 and m3, its median falls
+      // short of its mean by about m3 / (6 m2) (Cornish-Fisher; the same for any length of time),
+      // so the median runway is that amount of spend later. Steady spend, or the dips of a weekly
+      // cycle (skewed to the left), add nothing; for batch runs it is the wait for the next one.
+      runway += (this.skewShift * runway) / balance;
+    }
     const rate =
       runway > 0 ? balance / runway : base * shape[hourOfDay(Math.floor(this.lastT / HOUR))]! + extra;
     return { runwaySeconds: runway, spendRatePerSecond: rate, ...totals };
@@ -310,6 +319,39 @@ export class RunwayEstimator {
     if (!(hourCover > 0)) return 0;
     return Math.max(0, (hourSpend - hourExpected) / hourCover);
   }
+}
+
+/**
+ * Second and third central moments of one hour's spend around `level * shape` over the completed
+ * hours [from, to) the ring still holds and observed for at least half the hour; NaN with fewer than
+ * a day of such hours. O(to - from).
+ */
+function hourMoments(
+  ring: BinRing,
+  from: number,
+  to: number,
+  level: number,
+  shape: ArrayLike<number>,
+): { m2: number; m3: number } {
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let n = 0;
+  for (let h = Math.max(from, ring.head - ring.count + 1); h < to; h++) {
+    const s = ring.slot(h);
+    const c = ring.cover[s]!;
+    if (c < HOUR / 2) continue;
+    const r = (ring.spend[s]! / c - level * shape[hourOfDay(h)]!) * HOUR;
+    s1 += r;
+    s2 += r * r;
+    s3 += r * r * r;
+    n++;
+  }
+  if (n < HOURS_PER_DAY) return { m2: Number.NaN, m3: Number.NaN };
+  const mean = s1 / n;
+  const m2 = s2 / n - mean * mean;
+  const m3 = s3 / n - 3 * mean * (s2 / n) + 2 * mean ** 3;
+  return { m2, m3 };
 }
 
 function ringState(ring: BinRing) {
