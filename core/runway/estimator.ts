@@ -28,6 +28,8 @@ export const SURGE_FACTOR = 2;
 export const SURGE_EXIT_FACTOR = 1.5;
 /** Observed history needed before a surge can be told from the baseline. */
 export const SURGE_MIN_HISTORY = 6 * HOUR;
+/** Standard deviations of the history's hourly noise by which a surge's last hour must exceed the expectation. */
+export const SURGE_MIN_Z = 3;
 
 /**
  * A lull: the latest hours spent less than this fraction of what the profile expects, for longer than
@@ -91,6 +93,8 @@ export class RunwayEstimator {
    * hourly spend over the level window: 0 for steady spending, large for batch runs.
    */
   private skewShift = 0;
+  /** Standard deviation of one hour's spend around the profile over the level window (NaN if unknown). */
+  private hourSd = Number.NaN;
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
@@ -186,6 +190,7 @@ export class RunwayEstimator {
     const { m2, m3 } = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, level, this.shape);
     // skew correction of the runway (see compute), in seconds times currency per second
     this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
+    this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
     this.findLull(level);
   }
 
@@ -308,7 +313,13 @@ export class RunwayEstimator {
         if (spend > 0 && spend >= SURGE_FACTOR * expected) elevatedBins++;
       }
     }
-    const elevated = covered >= MIN_COVERED_BINS && elevatedBins >= Math.max(covered - 1, MIN_ELEVATED_BINS);
+    // like a lull, a surge must stand out from the hour-to-hour noise of the history (once a day of
+    // it is known): an account whose batch runs have spent this much in an hour before is not surging
+    const significant =
+      !Number.isFinite(this.hourSd) ||
+      hourSpend - hourExpected >= SURGE_MIN_Z * this.hourSd * Math.sqrt(hourCover / HOUR);
+    const elevated =
+      covered >= MIN_COVERED_BINS && elevatedBins >= Math.max(covered - 1, MIN_ELEVATED_BINS) && significant;
     if (this.surge === null) {
       if (!elevated) return 0;
       this.surge = { since: this.lastT, baseLevel: level };
