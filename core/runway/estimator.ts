@@ -1,4 +1,12 @@
-import { HOUR, HOURS_PER_DAY, hourOfDay, hourOfDayProfile } from "./profile.ts";
+import {
+  DAYS_PER_WEEK,
+  dayOfWeek,
+  dayOfWeekProfile,
+  HOUR,
+  HOURS_PER_DAY,
+  hourOfDay,
+  hourOfDayProfile,
+} from "./profile.ts";
 import { projectRunway } from "./project.ts";
 import { BinRing } from "./ring.ts";
 import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
@@ -86,6 +94,7 @@ export class RunwayEstimator {
   // caches derived from completed hours, refreshed when the hourly ring moves to a new hour
   private cacheHead = Number.NaN;
   private readonly shape = new Float64Array(HOURS_PER_DAY).fill(1);
+  private readonly week = new Float64Array(DAYS_PER_WEEK).fill(1);
   private completedSpend = 0;
   private completedWeight = 0;
   /**
@@ -173,25 +182,28 @@ export class RunwayEstimator {
 
   private refreshHourCache(): void {
     const ring = this.hourly;
-    hourOfDayProfile(ring, PROFILE_DAYS, this.shape);
-    let spend = 0;
-    let weight = 0;
-    for (let h = ring.head - LEVEL_HOURS; h < ring.head; h++) {
-      if (!ring.holds(h)) continue;
-      const s = ring.slot(h);
-      spend += ring.spend[s]!;
-      weight += ring.cover[s]! * this.shape[hourOfDay(h)]!;
-    }
-
+    const shape = this.shape;
+    const week = this.week;
+    hourOfDayProfile(ring, PROFILE_DAYS, shape);
+    // the day-of-week profile is learned against the hour-of-day one alone
+    week.fill(1);
+    const first = weeklyLevel(ring, shape, week);
+    const noise = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, first.level, shape, week).m2;
+    dayOfWeekProfile(ring, shape, first.level, noise, week);
+    const { spend, weight, level } = weeklyLevel(ring, shape, week);
     this.completedSpend = spend;
     this.completedWeight = weight;
     this.cacheHead = ring.head;
-    const level = weight > 0 ? spend / weight : 0;
-    const { m2, m3 } = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, level, this.shape);
-    // skew correction of the runway (see compute), in seconds times currency per second
+    const { m2, m3 } = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, level, shape, week);
+    // skew correction of the runway (see compute), in currency
     this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
     this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
     this.findLull(level);
+  }
+
+  /** The profile's multiplier for absolute hour `h`. */
+  private profileAt(h: number): number {
+    return this.shape[hourOfDay(h)]! * this.week[dayOfWeek(h)]!;
   }
 
   /**
@@ -204,7 +216,6 @@ export class RunwayEstimator {
     this.lullFactor = 1;
     if (!(level > 0)) return;
     const ring = this.hourly;
-    const shape = this.shape;
     const minExpected = LULL_MIN_EXPECTED_HOURS * HOUR * level;
     let spend = 0;
     let expected = 0;
@@ -215,7 +226,7 @@ export class RunwayEstimator {
       if (!ring.holds(h)) break;
       const s = ring.slot(h);
       spend += ring.spend[s]!;
-      expected += level * shape[hourOfDay(h)]! * ring.cover[s]!;
+      expected += level * this.profileAt(h) * ring.cover[s]!;
       if (expected < minExpected) continue;
       if (spend >= LULL_FACTOR * expected) break;
       hours = d;
@@ -228,7 +239,7 @@ export class RunwayEstimator {
     const end = ring.head - hours; // first hour of the lull
     const start = ring.head - LEVEL_HOURS;
     if (end - Math.max(start, ring.head - ring.count + 1) < LULL_MIN_HISTORY_HOURS) return;
-    const { m2 } = hourMoments(ring, start, end, level, shape);
+    const { m2 } = hourMoments(ring, start, end, level, this.shape, this.week);
     if (!(m2 >= 0)) return;
     const sd = Math.sqrt(m2 * hours);
     if (expected - spend < LULL_MIN_Z * sd) return;
@@ -242,7 +253,7 @@ export class RunwayEstimator {
     const shape = this.shape;
     const cur = ring.slot(ring.head);
     const spend = this.completedSpend + ring.spend[cur]!;
-    const weight = this.completedWeight + ring.cover[cur]! * shape[hourOfDay(ring.head)]!;
+    const weight = this.completedWeight + ring.cover[cur]! * this.profileAt(ring.head);
     const totals = { spentTotal: this.spentTotal, depositedTotal: this.depositedTotal };
     if (!(weight > 0)) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
     const level = spend / weight;
@@ -250,7 +261,7 @@ export class RunwayEstimator {
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
     const lull = this.surge === null ? this.currentLull(base) : null;
-    let runway = projectRunway(balance, this.lastT, base, shape, extra, lull);
+    let runway = projectRunway(balance, this.lastT, base, shape, extra, lull, this.week);
     if (runway === null) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
     if (runway > 0 && this.skewShift > 0) {
       // The runway is the first time the spend reaches the balance, so its median is when the
@@ -262,7 +273,7 @@ export class RunwayEstimator {
       runway += (this.skewShift * runway) / balance;
     }
     const rate =
-      runway > 0 ? balance / runway : base * shape[hourOfDay(Math.floor(this.lastT / HOUR))]! + extra;
+      runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
     return { runwaySeconds: runway, spendRatePerSecond: rate, ...totals };
   }
 
@@ -276,7 +287,7 @@ export class RunwayEstimator {
     const ring = this.hourly;
     const cur = ring.slot(ring.head);
     const cover = ring.cover[cur]!;
-    if (cover >= LULL_EXIT_COVER && ring.spend[cur]! >= level * this.shape[hourOfDay(ring.head)]! * cover) return null;
+    if (cover >= LULL_EXIT_COVER && ring.spend[cur]! >= level * this.profileAt(ring.head) * cover) return null;
     return { until: (ring.head + Math.min(this.lullHours, LULL_MAX_PROJECTED_HOURS)) * HOUR, factor: this.lullFactor };
   }
 
@@ -284,7 +295,6 @@ export class RunwayEstimator {
   private updateSurge(level: number): number {
     if (this.observedSeconds < SURGE_MIN_HISTORY) return 0;
     const fine = this.fine;
-    const shape = this.shape;
     const base = this.surge ? this.surge.baseLevel : level;
     let covered = 0;
     let elevatedBins = 0;
@@ -299,7 +309,7 @@ export class RunwayEstimator {
       const s = fine.slot(b);
       const c = fine.cover[s]!;
       const spend = fine.spend[s]!;
-      const expected = base * shape[hourOfDay(Math.floor((b * FINE_WIDTH) / HOUR))]! * c;
+      const expected = base * this.profileAt(Math.floor((b * FINE_WIDTH) / HOUR)) * c;
       if (i < LATEST_BINS) {
         latestSpend += spend;
         latestExpected += expected;
@@ -343,6 +353,7 @@ function hourMoments(
   to: number,
   level: number,
   shape: ArrayLike<number>,
+  week: ArrayLike<number>,
 ): { m2: number; m3: number } {
   let s1 = 0;
   let s2 = 0;
@@ -352,7 +363,7 @@ function hourMoments(
     const s = ring.slot(h);
     const c = ring.cover[s]!;
     if (c < HOUR / 2) continue;
-    const r = (ring.spend[s]! / c - level * shape[hourOfDay(h)]!) * HOUR;
+    const r = (ring.spend[s]! / c - level * shape[hourOfDay(h)]! * week[dayOfWeek(h)]!) * HOUR;
     s1 += r;
     s2 += r * r;
     s3 += r * r * r;
@@ -363,6 +374,23 @@ function hourMoments(
   const m2 = s2 / n - mean * mean;
   const m3 = s3 / n - 3 * mean * (s2 / n) + 2 * mean ** 3;
   return { m2, m3 };
+}
+
+/** Spend over the completed hours of the level window and its profile-weighted coverage; level = their ratio. */
+function weeklyLevel(
+  ring: BinRing,
+  shape: ArrayLike<number>,
+  week: ArrayLike<number>,
+): { spend: number; weight: number; level: number } {
+  let spend = 0;
+  let weight = 0;
+  for (let h = ring.head - LEVEL_HOURS; h < ring.head; h++) {
+    if (!ring.holds(h)) continue;
+    const s = ring.slot(h);
+    spend += ring.spend[s]!;
+    weight += ring.cover[s]! * shape[hourOfDay(h)]! * week[dayOfWeek(h)]!;
+  }
+  return { spend, weight, level: weight > 0 ? spend / weight : 0 };
 }
 
 function ringState(ring: BinRing) {

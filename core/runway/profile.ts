@@ -85,3 +85,77 @@ export function hourOfDayProfile(ring: BinRing, days: number, out: Float64Array)
   }
   return out;
 }
+
+export const DAYS_PER_WEEK = 7;
+/** Days of complete history needed before a day-of-week profile is learned: more than a week. */
+export const MIN_WEEKLY_DAYS = 8;
+
+/** Position in the week (0-6, an index, not a named weekday) of absolute hour index `h`. */
+export function dayOfWeek(h: number): number {
+  const r = Math.floor(h / HOURS_PER_DAY) % DAYS_PER_WEEK;
+  return r < 0 ? r + DAYS_PER_WEEK : r;
+}
+
+/**
+ * The day-of-week profile: 7 multipliers with mean 1 (1 everywhere = flat, also while fewer than
+ * MIN_WEEKLY_DAYS complete days, or not every day of the week, have been observed).
+ *
+ * Each complete (UTC) day the ring holds, observed for at least half of it, gives the ratio of its
+ * spend to what the hour-of-day profile expected; a day of the week takes the mean of its ratios.
+ * The profile is shrunk towards flat by how much the days of the week differ beyond the noise of
+ * one day's ratio, which `hourVariance` (the variance of one hour's spend around the hour-of-day
+ * profile at `level`) gives: a weekend keeps its dip, a bursty account stays flat.
+ */
+export function dayOfWeekProfile(
+  ring: BinRing,
+  hourShape: ArrayLike<number>,
+  level: number,
+  hourVariance: number,
+  out: Float64Array,
+): Float64Array {
+  out.fill(1);
+  if (!(level > 0) || !Number.isFinite(hourVariance)) return out;
+  const sums = new Float64Array(DAYS_PER_WEEK);
+  const counts = new Uint8Array(DAYS_PER_WEEK);
+  let noise = 0;
+  let days = 0;
+  const today = Math.floor(ring.head / HOURS_PER_DAY);
+  for (let d = today - 1; ring.holds(d * HOURS_PER_DAY); d--) {
+    let spend = 0;
+    let expected = 0;
+    let cover = 0;
+    for (let h = d * HOURS_PER_DAY; h < (d + 1) * HOURS_PER_DAY; h++) {
+      const s = ring.slot(h);
+      spend += ring.spend[s]!;
+      expected += level * hourShape[hourOfDay(h)]! * ring.cover[s]!;
+      cover += ring.cover[s]!;
+    }
+    if (cover < DAY / 2 || !(expected > 0)) continue;
+    const dow = dayOfWeek(d * HOURS_PER_DAY);
+    sums[dow]! += spend / expected;
+    counts[dow]!++;
+    noise += (HOURS_PER_DAY * hourVariance) / (expected * expected);
+    days++;
+  }
+  if (days < MIN_WEEKLY_DAYS) return out;
+  let mean = 0;
+  for (let i = 0; i < DAYS_PER_WEEK; i++) {
+    if (counts[i] === 0) return out;
+    sums[i] = sums[i]! / counts[i]!;
+    mean += sums[i]!;
+  }
+  mean /= DAYS_PER_WEEK;
+  if (!(mean > 0)) return out;
+  let between = 0;
+  let meanNoise = 0;
+  for (let i = 0; i < DAYS_PER_WEEK; i++) {
+    between += (sums[i]! / mean - 1) ** 2;
+    // noise of a day-of-week mean: one day's variance over its count (relative to the mean)
+    meanNoise += noise / days / counts[i]! / (mean * mean);
+  }
+  between /= DAYS_PER_WEEK - 1;
+  meanNoise /= DAYS_PER_WEEK;
+  const weight = between > 0 ? Math.max(0, 1 - meanNoise / between) : 0;
+  for (let i = 0; i < DAYS_PER_WEEK; i++) out[i] = 1 + weight * (sums[i]! / mean - 1);
+  return out;
+}

@@ -1,4 +1,4 @@
-import { DAY, HOUR, HOURS_PER_DAY, hourOfDay } from "./profile.ts";
+import { DAY, DAYS_PER_WEEK, dayOfWeek, HOUR, HOURS_PER_DAY, hourOfDay } from "./profile.ts";
 
 /** A stretch of lower spending projected from now on: the level times `factor` until `until` (unix seconds). */
 export interface Lull {
@@ -8,10 +8,11 @@ export interface Lull {
 
 /**
  * Seconds until `balance` is consumed when, from time `now` on, spending runs at
- * `level * shape[hour of day] + extra` per second (shape has mean 1 over the 24 hours).
- * Walks the rest of the current hour, whole days at once, then hour by hour: O(24).
- * `lull`, if given, scales the level by its factor until its end (hour by hour, at most its length).
- * Returns null when nothing would ever be spent.
+ * `level * shape[hour of day] * week[day of week] + extra` per second (shape has mean 1 over the
+ * 24 hours, week over the 7 days; null = flat). `lull`, if given, scales the level by its factor
+ * until its end. Walks hour by hour through the lull and to the next midnight, whole weeks at once,
+ * then day by day and hour by hour: O(lull hours + 7 + 2 * 24). Returns null when nothing would
+ * ever be spent.
  */
 export function projectRunway(
   balance: number,
@@ -20,40 +21,58 @@ export function projectRunway(
   shape: ArrayLike<number>,
   extra: number,
   lull: Lull | null = null,
+  week: ArrayLike<number> | null = null,
 ): number | null {
   if (balance <= 0) return 0;
-  const perDay = (level + extra) * DAY;
-  if (!(perDay > 0)) return null;
+  if (!((level + extra) * DAY > 0)) return null;
+  const lullEnd = lull ? Math.floor(lull.until / HOUR) : Number.NEGATIVE_INFINITY;
+  const lullFactor = lull ? lull.factor : 1;
+  let shapeSum = 0;
+  for (let i = 0; i < HOURS_PER_DAY; i++) shapeSum += shape[i]!;
+  const rateAt = (h: number): number =>
+    level * shape[hourOfDay(h)]! * (week ? week[dayOfWeek(h)]! : 1) * (h < lullEnd ? lullFactor : 1) + extra;
   let remaining = balance;
   let hour = Math.floor(now / HOUR);
   // rest of the current hour
-  const lullEnd = lull ? Math.floor(lull.until / HOUR) : hour;
-  let rate = level * shape[hourOfDay(hour)]! * (hour < lullEnd ? lull!.factor : 1) + extra;
+  let rate = rateAt(hour);
   const firstEnd = (hour + 1) * HOUR;
   let spend = rate * (firstEnd - now);
   if (spend >= remaining) return remaining / rate;
   remaining -= spend;
   let elapsed = firstEnd - now;
   hour++;
-  // the rest of a lull, hour by hour
-  for (; hour < lullEnd; hour++) {
-    rate = level * shape[hourOfDay(hour)]! * lull!.factor + extra;
+  // hour by hour through the rest of a lull and up to the next midnight
+  while (hour < lullEnd || hourOfDay(hour) !== 0) {
+    rate = rateAt(hour);
     spend = rate * HOUR;
     if (spend >= remaining && rate > 0) return elapsed + remaining / rate;
     remaining -= spend;
     elapsed += HOUR;
+    hour++;
   }
-  // whole days
-  const days = Math.floor(remaining / perDay);
-  if (days > 0) {
-    remaining -= days * perDay;
-    elapsed += days * DAY;
+  // whole weeks, then whole days
+  const perDayAt = (h: number): number => (level * (week ? week[dayOfWeek(h)]! : 1) * shapeSum + extra * HOURS_PER_DAY) * HOUR;
+  let perWeek = 0;
+  for (let d = 0; d < DAYS_PER_WEEK; d++) perWeek += perDayAt(hour + d * HOURS_PER_DAY);
+  if (!(perWeek > 0)) return null;
+  const weeks = Math.floor(remaining / perWeek);
+  if (weeks > 0) {
+    remaining -= weeks * perWeek;
+    elapsed += weeks * DAYS_PER_WEEK * DAY;
+    hour += weeks * DAYS_PER_WEEK * HOURS_PER_DAY;
+  }
+  for (let d = 0; d < DAYS_PER_WEEK; d++) {
+    const day = perDayAt(hour);
+    if (day >= remaining) break;
+    remaining -= day;
+    elapsed += DAY;
+    hour += HOURS_PER_DAY;
   }
   // at most one more day, hour by hour (one spare step absorbs rounding)
   for (let i = 0; i <= HOURS_PER_DAY; i++, hour++) {
-    rate = level * shape[hourOfDay(hour)]! + extra;
+    rate = rateAt(hour);
     spend = rate * HOUR;
-    if (spend >= remaining) return elapsed + remaining / rate;
+    if (spend >= remaining && rate > 0) return elapsed + remaining / rate;
     remaining -= spend;
     elapsed += HOUR;
   }
