@@ -178,7 +178,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     logger,
   });
   const server = await listen(app, config.listen, webConfig);
-  for (const p of pollers) p.start();
+  for (const p of pollers) p.start(pollers.length);
   logger.info("exporter listening", {
     address: server.url,
     telemetry_path: config.telemetryPath,

@@ -174,9 +174,9 @@ export class ExporterMetrics {
   readonly #accounts = new Map<string, AccountSeries>();
   /** Rendered account families, reused until the poller changes a value. */
   #version = 0;
-  readonly #cache: [{ version: number; text: string }, { version: number; text: string }] = [
-    { version: -1, text: "" },
-    { version: -1, text: "" },
+  readonly #cache: [{ version: number; body: Buffer }, { version: number; body: Buffer }] = [
+    { version: -1, body: Buffer.alloc(0) },
+    { version: -1, body: Buffer.alloc(0) },
   ];
 
   constructor(options: ExporterMetricsOptions) {
@@ -210,17 +210,28 @@ export class ExporterMetrics {
     return openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE;
   }
 
-  /** The whole exposition in one format. Only the process metrics are computed at scrape time. */
-  async render(openMetrics: boolean): Promise<string> {
+  /**
+   * The exposition in one format, as two parts to send in order: the account families (a Buffer
+   * shared by every scrape until the poller changes a value) and the prom-client part (build info,
+   * process metrics, computed now; for OpenMetrics it ends with `# EOF`).
+   */
+  async renderParts(openMetrics: boolean): Promise<[Buffer, string]> {
     const cache = this.#cache[openMetrics ? 1 : 0];
     if (cache.version !== this.#version) {
       let text = "";
       for (const f of this.#families) text += f.render(openMetrics);
-      cache.text = text;
+      cache.body = Buffer.from(text, "utf8");
       cache.version = this.#version;
     }
+    const body = cache.body;
     const rest = await (openMetrics ? this.#openMetricsRegistry : this.#textRegistry).metrics();
-    return cache.text + rest;
+    return [body, rest];
+  }
+
+  /** The whole exposition as one string (tests, tools). */
+  async render(openMetrics: boolean): Promise<string> {
+    const [head, rest] = await this.renderParts(openMetrics);
+    return head.toString("utf8") + rest;
   }
 
   /** A sample's current value (tests). */

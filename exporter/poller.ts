@@ -71,7 +71,8 @@ export interface PollerDeps {
   readonly maxHistory?: number;
 }
 
-export const DEFAULT_MAX_HISTORY = 360;
+/** Points of balance history per account for the landing chart (2 h at the default 1-min interval). */
+export const DEFAULT_MAX_HISTORY = 120;
 
 export class AccountPoller {
   readonly account: PolledAccount;
@@ -101,10 +102,11 @@ export class AccountPoller {
     return this.#deps.status;
   }
 
-  start(): void {
+  /** `accounts`: how many accounts start together (spreads their first checks). */
+  start(accounts = 1): void {
     const last = this.status.lastAttemptAtMs;
     const since = last === null ? undefined : this.#now() - last;
-    this.#arm(firstCheckDelayMs(this.#schedule, this.#random(), since));
+    this.#arm(firstCheckDelayMs(this.#schedule, this.#random(), since, accounts));
   }
 
   /** Stops polling; an in-flight request is aborted and awaited. */

@@ -45,9 +45,13 @@ export function nextCheckDelayMs(outcome: CheckOutcome, p: ScheduleParams, rando
   return Math.max(delay, outcome.retryAfterMs ?? 0, p.minIntervalMs);
 }
 
-/** Delay before the very first check: spread over a short window so many accounts do not start at once. */
-export function firstCheckDelayMs(p: ScheduleParams, random: number, msSinceLastAttempt?: number): number {
-  const spread = Math.min(p.intervalMs * 0.1, 2000) * random;
+/**
+ * Delay before the very first check, spread so that many accounts do not all call at once (a burst
+ * of calls from one address looks like abuse to a provider, and costs memory here): over 2 s, or
+ * 25 ms per account when there are more than 80, never more than one interval.
+ */
+export function firstCheckDelayMs(p: ScheduleParams, random: number, msSinceLastAttempt?: number, accounts = 1): number {
+  const spread = Math.min(p.intervalMs, Math.max(Math.min(p.intervalMs * 0.1, 2000), accounts * 25)) * random;
   // After a restart, keep the provider's minimum interval since the attempt before the restart.
   const wait = msSinceLastAttempt === undefined ? 0 : Math.max(0, p.minIntervalMs - msSinceLastAttempt);
   return Math.max(spread, wait);

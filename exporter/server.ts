@@ -69,10 +69,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.get(deps.telemetryPath, async (req: Request, res: Response) => {
     const openMetrics = wantsOpenMetrics(req.headers.accept);
     try {
-      const body = await deps.metrics.render(openMetrics);
+      const [head, rest] = await deps.metrics.renderParts(openMetrics);
       res.status(200).setHeader("Content-Type", deps.metrics.contentType(openMetrics));
       res.setHeader("Cache-Control", "no-store");
-      res.send(body);
+      res.setHeader("Content-Length", head.length + Buffer.byteLength(rest));
+      // The shared buffer goes out as is: no per-scrape copy of the account series.
+      if (req.method === "HEAD") return void res.end();
+      res.write(head);
+      res.end(rest);
     } catch (err) {
       deps.logger.error("cannot serialise metrics", { err: (err as Error).message });
       res.status(500).type("text/plain").send("error serialising metrics; see the exporter's log\n");
