@@ -61,6 +61,15 @@ export const LULL_MAX_PROJECTED_HOURS = HOURS_PER_DAY;
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
 const LULL_EXIT_COVER = 20 * 60;
 
+
+/** Earlier days whose scatter must be known before the last day can move the level. */
+export const RECENT_MIN_DAYS = 2;
+/**
+ * Standard deviations of the day-to-day scatter by which the last day must exceed the weekly level
+ * before it moves it at all (the scatter of a few days is itself uncertain).
+ */
+export const RECENT_MIN_Z = 2;
+
 const EMPTY: RunwayEstimate = { runwaySeconds: null, spendRatePerSecond: null, spentTotal: 0, depositedTotal: 0 };
 
 interface Surge {
@@ -104,6 +113,8 @@ export class RunwayEstimator {
   private skewShift = 0;
   /** Standard deviation of one hour's spend around the profile over the level window (NaN if unknown). */
   private hourSd = Number.NaN;
+  /** Multiplier of the weekly level from the last day's spend (1 = the week's level stands). */
+  private recentScale = 1;
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
@@ -199,6 +210,57 @@ export class RunwayEstimator {
     this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
     this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
     this.findLull(level);
+    this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
+  }
+
+  /**
+   * How much more than the weekly level the last 24 completed hours spent, shrunk by how much of
+   * the difference the day-to-day scatter of the days before explains (positive-part James-Stein,
+   * needing RECENT_MIN_Z standard deviations before any weight): an account whose spend has grown
+   * shows it within a day, a bursty one keeps its weekly level. Only increases count: a quiet day is
+   * weak evidence about tomorrow (replays paged too late when it counted), and strong drops are the
+   * lull's job, projected for a bounded time.
+   */
+  private recentDay(level: number, m2: number): number {
+    if (!(level > 0) || !Number.isFinite(m2)) return 1;
+    const last = this.dayRatio(level, 0);
+    if (last === null) return 1;
+    // the day-to-day scatter of the days before it
+    let n = 0;
+    let sum = 0;
+    let sumSq = 0;
+    for (let k = 1; k < LEVEL_HOURS / HOURS_PER_DAY; k++) {
+      const r = this.dayRatio(level, k);
+      if (r === null) continue;
+      n++;
+      sum += r.ratio;
+      sumSq += r.ratio * r.ratio;
+    }
+    if (n < RECENT_MIN_DAYS) return 1;
+    const scatter = Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
+    const hourly = ((last.cover / HOUR) * m2) / (last.expected * last.expected);
+    const noise = Math.max(scatter, hourly);
+    const d = last.ratio - 1;
+    if (!(d > 0)) return 1;
+    return 1 + Math.max(0, 1 - (RECENT_MIN_Z * RECENT_MIN_Z * noise) / (d * d)) * d;
+  }
+
+  /** Spend over expectation of the 24 completed hours ending `k` days before the head; null if under half observed. */
+  private dayRatio(level: number, k: number): { ratio: number; expected: number; cover: number } | null {
+    const ring = this.hourly;
+    let spend = 0;
+    let expected = 0;
+    let cover = 0;
+    const end = ring.head - k * HOURS_PER_DAY;
+    for (let h = end - HOURS_PER_DAY; h < end; h++) {
+      if (!ring.holds(h)) return null;
+      const s = ring.slot(h);
+      spend += ring.spend[s]!;
+      expected += level * this.profileAt(h) * ring.cover[s]!;
+      cover += ring.cover[s]!;
+    }
+    if (cover < (HOURS_PER_DAY * HOUR) / 2 || !(expected > 0)) return null;
+    return { ratio: spend / expected, expected, cover };
   }
 
   /** The profile's multiplier for absolute hour `h`. */
@@ -256,7 +318,7 @@ export class RunwayEstimator {
     const weight = this.completedWeight + ring.cover[cur]! * this.profileAt(ring.head);
     const totals = { spentTotal: this.spentTotal, depositedTotal: this.depositedTotal };
     if (!(weight > 0)) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
-    const level = spend / weight;
+    const level = (spend / weight) * this.recentScale;
     const extra = this.updateSurge(level);
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
