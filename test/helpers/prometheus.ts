@@ -44,7 +44,13 @@ export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `probe` until it returns a value other than undefined, at most `timeoutMs`; throws naming `what`. */
+/** Thrown by a `waitFor` probe to stop waiting at once (e.g. the process being waited for has exited). */
+export class GiveUp extends Error {}
+
+/**
+ * Polls `probe` until it returns a value other than undefined, at most `timeoutMs`; throws naming `what`.
+ * A probe that throws is retried, unless it throws GiveUp.
+ */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -53,6 +59,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const v = await probe();
       if (v !== undefined) return v;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       last = err;
     }
     if (Date.now() > deadline) {
@@ -128,7 +135,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
       await waitFor(
         "Prometheus to be ready",
         async () => {
-          if (dead) throw new Error(`prometheus exited:\n${out}`);
+          if (dead) throw new GiveUp(`prometheus exited:\n${out}`);
           const r = await fetch(`${url}/-/ready`);
           return r.ok ? true : undefined;
         },
