@@ -24,7 +24,7 @@ const key = (i: number) => `bench${String(i).padStart(27, "0")}`;
 // The children run plain JavaScript, as users do (the built exporter from build/, and the floor),
 // so neither pays for TypeScript type stripping in its memory.
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const KEY_JS = "const key = (i) => `bench${String(i).padStart(27, '0')}`;";
+const KEY_JS = 'const key = (i) => "bench" + String(i).padStart(27, "0");';
 
 const EXPORTER_CHILD = `
 const [n, simUrl, intervalMs] = process.argv.slice(1).map(String);
