@@ -269,9 +269,11 @@ export class RunwayEstimator {
   }
 
   /**
-   * Looks for a lull ending at the last completed hour: the longest trailing stretch (up to
+   * Looks for a lull ending at the last completed hour: among the trailing stretches (up to
    * LULL_MAX_HOURS) whose every trailing part with enough expected spend spent under LULL_FACTOR of
-   * it, provided no stretch of the same length in the week before it was as quiet. O(hours held).
+   * it, the one falling shortest of the expectation relative to its noise (where the quiet began),
+   * provided the shortfall is more than LULL_MIN_Z standard deviations of the week's hourly noise
+   * before it. O(hours held).
    */
   private findLull(level: number): void {
     this.lullHours = 0;
@@ -283,6 +285,8 @@ export class RunwayEstimator {
     let expected = 0;
     let hours = 0;
     let factor = 1;
+    let shortfall = 0;
+    let best = 0;
     for (let d = 1; d <= LULL_MAX_HOURS; d++) {
       const h = ring.head - d;
       if (!ring.holds(h)) break;
@@ -291,10 +295,26 @@ export class RunwayEstimator {
       expected += level * this.profileAt(h) * ring.cover[s]!;
       if (expected < minExpected) continue;
       if (spend >= LULL_FACTOR * expected) break;
-      hours = d;
-      factor = spend / expected;
+      // where the quiet began: the stretch whose shortfall is the most standard deviations of noise
+      const score = (expected - spend) / Math.sqrt(d);
+      if (score > best) {
+        best = score;
+        factor = spend / expected;
+        shortfall = expected - spend;
+      }
+      if (score >= best) hours = d;
     }
     if (hours === 0) return;
+    // the quiet began at the last hour that says otherwise: hours before the stretch in which the
+    // profile expected (and the account spent) under half an average hour are part of it (a night
+    // before a quiet weekend day), an hour of ordinary spend is not
+    const halfHour = (level * HOUR) / 2;
+    while (hours < LULL_MAX_HOURS && ring.holds(ring.head - hours - 1)) {
+      const h = ring.head - hours - 1;
+      const s = ring.slot(h);
+      if (level * this.profileAt(h) * ring.cover[s]! >= halfHour || ring.spend[s]! >= halfHour) break;
+      hours++;
+    }
     // is it more than the hour-to-hour noise of the history before it? The residuals of completed
     // hours against the profile give the variance of one hour's spend; a stretch of `hours` hours
     // has `hours` times that (batch runs make it large, a steady or business-hours account small)
@@ -304,7 +324,7 @@ export class RunwayEstimator {
     const { m2 } = hourMoments(ring, start, end, level, this.shape, this.week);
     if (!(m2 >= 0)) return;
     const sd = Math.sqrt(m2 * hours);
-    if (expected - spend < LULL_MIN_Z * sd) return;
+    if (shortfall < LULL_MIN_Z * sd) return;
     this.lullHours = hours;
     this.lullFactor = factor;
   }
@@ -347,9 +367,12 @@ export class RunwayEstimator {
   private currentLull(level: number): { until: number; factor: number } | null {
     if (this.lullHours === 0) return null;
     const ring = this.hourly;
-    const cur = ring.slot(ring.head);
-    const cover = ring.cover[cur]!;
-    if (cover >= LULL_EXIT_COVER && ring.spend[cur]! >= level * this.profileAt(ring.head) * cover) return null;
+    // the current hour once observed long enough, else the last completed one
+    let h = ring.head;
+    if (ring.cover[ring.slot(h)]! < LULL_EXIT_COVER) h--;
+    const s = ring.slot(h);
+    const cover = ring.cover[s]!;
+    if (ring.holds(h) && cover >= LULL_EXIT_COVER && ring.spend[s]! >= level * this.profileAt(h) * cover) return null;
     return { until: (ring.head + Math.min(this.lullHours, LULL_MAX_PROJECTED_HOURS)) * HOUR, factor: this.lullFactor };
   }
 
