@@ -354,6 +354,14 @@ export class RunwayEstimator {
       // cycle (skewed to the left), add nothing; for batch runs it is the wait for the next one.
       runway += (this.skewShift * runway) / balance;
     }
+    if (runway > 0 && this.hourSd > 0) {
+      // The level itself is an estimate: the week's spend is worth (spend^2 / its variance)
+      // independent observations, a handful for an account with a few batch runs. The median of a
+      // gamma-distributed rate with that many is its mean times (1 - 1/(3n)), and the median runway
+      // is the balance over the median rate. Steady spend has thousands: no change.
+      const n = Math.max(1, (spend * spend) / ((weight / HOUR) * this.hourSd * this.hourSd));
+      runway /= 1 - 1 / (3 * n);
+    }
     const rate =
       runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
     return { runwaySeconds: runway, spendRatePerSecond: rate, ...totals };
