@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 node_bin="node_modules/.bin/node"
 [ -x "$node_bin" ] || node_bin="node"
 "$node_bin" action/build/bundle.ts "$tmp/index.js" >/dev/null
-for f in index.js licenses.txt; do
+for f in index.js licenses.txt package.json; do
   if ! cmp -s "$tmp/$f" "dist/$f"; then
     echo "check-dist: dist/$f is out of date with the sources; run 'npm run bundle' and commit dist/." >&2
     exit 1

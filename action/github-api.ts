@@ -1,9 +1,9 @@
 /**
- * The handful of GitHub REST endpoints the tracking issue needs, over the undici client core/ already
- * bundles (Octokit would add about a megabyte to dist/ and most of the action's start-up time).
+ * The handful of GitHub REST endpoints the tracking issue needs, through core/http.ts, the one place the
+ * project makes requests (Octokit would add about a megabyte to dist/ and most of the action's start-up time).
  * Issues are listed by label through the issues API, not the search API, whose index lags behind.
  */
-import { request } from "undici";
+import { send } from "../core/http.ts";
 import { redact } from "../core/redact.ts";
 
 export interface Issue {
@@ -63,30 +63,25 @@ export function restIssuesApi(opts: RestOptions): IssuesApi {
   const timeoutMs = opts.timeoutMs ?? 15_000;
 
   async function call<T>(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<T> {
-    const url = `${base}${path}`;
-    const what = `${method} ${new URL(url).pathname}`;
-    let res: Awaited<ReturnType<typeof request>>;
-    try {
-      res = await request(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${opts.token}`,
-          accept: "application/vnd.github+json",
-          "x-github-api-version": "2022-11-28",
-          "user-agent": "captcha-runway-action",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (err) {
-      const msg = (err as Error)?.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String((err as Error)?.message ?? err);
-      throw new GitHubApiError(redact(`${what} failed: ${msg}`, [opts.token]), 0);
-    }
-    const text = await res.body.text();
-    if (res.statusCode >= 300) {
+    const url = new URL(`${base}${path}`);
+    const what = `${method} ${url.pathname}`;
+    const outcome = await send({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${opts.token}`,
+        accept: "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "captcha-runway-action",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeoutMs,
+      secrets: [opts.token],
+    });
+    if (outcome.kind !== "response") throw new GitHubApiError(redact(`${what} failed: ${outcome.message}`, [opts.token]), 0);
+    const text = outcome.body;
+    if (outcome.status >= 300) {
       let detail = text.slice(0, 200);
       try {
         const parsed = JSON.parse(text) as { message?: unknown };
@@ -95,14 +90,19 @@ export function restIssuesApi(opts: RestOptions): IssuesApi {
         // not JSON: keep the start of the body
       }
       const hint =
-        res.statusCode === 403 || res.statusCode === 404
+        outcome.status === 403 || outcome.status === 404
           ? " (the job's token needs `permissions: issues: write`)"
-          : res.statusCode === 401
+          : outcome.status === 401
             ? " (github-token was rejected)"
             : "";
-      throw new GitHubApiError(redact(`${what} answered HTTP ${res.statusCode}: ${detail}${hint}`, [opts.token]), res.statusCode);
+      throw new GitHubApiError(redact(`${what} answered HTTP ${outcome.status}: ${detail}${hint}`, [opts.token]), outcome.status);
     }
-    return (text ? JSON.parse(text) : undefined) as T;
+    if (outcome.truncated) throw new GitHubApiError(`${what}: the answer was cut off`, outcome.status);
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      throw new GitHubApiError(`${what}: the answer is not JSON`, outcome.status);
+    }
   }
 
   return {

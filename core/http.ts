@@ -1,30 +1,38 @@
 /**
- * The one place the project makes HTTP requests to providers. Every request has a timeout, the body
- * is capped, and nothing that describes a failure can carry the API key (see redact.ts).
+ * The one place the project makes HTTP requests (to providers, and the action's calls to GitHub).
+ * Every request has a deadline covering connect, headers and body; the body is capped; and nothing
+ * that describes a failure can carry the API key (see redact.ts).
+ *
+ * Built on node:http/https rather than undici: a balance call is one small request, and loading
+ * undici's client costs more start-up time than the whole GitHub Action may take (see README,
+ * "Benchmarks"). Keep-alive comes from Node's global agents.
  */
-import { errors, request } from "undici";
+import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { describeUrl, redact } from "./redact.ts";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 const MAX_BODY_BYTES = 1 << 20;
 
 export interface HttpRequest {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "PATCH";
   readonly url: URL;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
   /** Whole-request timeout (connect, headers and body), ms. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
-  /** Values that must never appear in what this returns (the API key). */
+  /** Values that must never appear in what this returns (the API key, a token). */
   readonly secrets: readonly string[];
 }
+
+export type HttpHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export type HttpOutcome =
   | {
       readonly kind: "response";
       readonly status: number;
-      readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+      readonly headers: HttpHeaders;
       readonly body: string;
       /** The body stopped early (connection dropped mid-body, or over the size cap). */
       readonly truncated: boolean;
@@ -40,85 +48,98 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
   EHOSTUNREACH: "host unreachable",
   ENETUNREACH: "network unreachable",
   EPIPE: "connection closed",
-  UND_ERR_SOCKET: "connection closed by the server",
-  UND_ERR_CLOSED: "connection closed",
+  ECONNABORTED: "connection aborted",
+  ERR_TLS_CERT_ALTNAME_INVALID: "TLS certificate does not match the host",
+  CERT_HAS_EXPIRED: "TLS certificate has expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed TLS certificate",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "TLS certificate cannot be verified",
 };
 
-function errorCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && code in NETWORK_CODES) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  const top = (err as { code?: unknown })?.code;
-  return typeof top === "string" ? top : undefined;
-}
-
-function isTimeout(err: unknown, timedOut: boolean): boolean {
-  return (
-    timedOut ||
-    err instanceof errors.HeadersTimeoutError ||
-    err instanceof errors.BodyTimeoutError ||
-    err instanceof errors.ConnectTimeoutError ||
-    (err as { name?: string })?.name === "TimeoutError"
-  );
+function describeError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  if (code && NETWORK_CODES[code]) return NETWORK_CODES[code]!;
+  if (e?.message === "socket hang up") return "the server closed the connection without an answer";
+  const msg = e?.message ?? String(err);
+  return code && !msg.includes(code) ? `${msg} (${code})` : msg;
 }
 
 /** Sends one request. Never throws: a failure to get a response is classified as timeout or network. */
-export async function send(req: HttpRequest): Promise<HttpOutcome> {
+export function send(req: HttpRequest): Promise<HttpOutcome> {
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const where = describeUrl(req.url);
-  const timer = AbortSignal.timeout(timeoutMs);
-  const signal = req.signal ? AbortSignal.any([timer, req.signal]) : timer;
-  let status = 0;
-  let headers: Record<string, string | string[] | undefined> = {};
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+  const clean = (s: string) => redact(s, req.secrets);
+  return new Promise<HttpOutcome>((resolve) => {
+    let settled = false;
+    let status = 0;
+    let headers: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let gotResponse = false;
+    const finish = (outcome: HttpOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener("abort", onAbort);
+      resolve(outcome);
+    };
+    const response = (truncated: boolean): HttpOutcome => ({
+      kind: "response",
+      status,
+      headers,
+      body: Buffer.concat(chunks).toString("utf8"),
+      truncated,
     });
-    status = res.statusCode;
-    headers = res.headers;
-    let truncated = false;
-    try {
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        size += buf.length;
-        if (size > MAX_BODY_BYTES) {
-          truncated = true;
-          res.body.destroy();
-          break;
-        }
-        chunks.push(buf);
-      }
-    } catch (err) {
-      if (isTimeout(err, timer.aborted)) {
-        return { kind: "timeout", message: `no complete answer from ${where} within ${timeoutMs} ms` };
-      }
-      truncated = true;
-    }
-    return { kind: "response", status, headers, body: Buffer.concat(chunks).toString("utf8"), truncated };
-  } catch (err) {
-    if (req.signal?.aborted && !timer.aborted) {
-      return { kind: "network", message: `request to ${where} was cancelled` };
-    }
-    if (isTimeout(err, timer.aborted)) {
-      return { kind: "timeout", message: `no answer from ${where} within ${timeoutMs} ms` };
-    }
-    const code = errorCode(err);
-    const what = (code && NETWORK_CODES[code]) ?? (err as Error)?.message ?? String(err);
-    return { kind: "network", message: redact(`cannot reach ${where}: ${what}${code && !NETWORK_CODES[code] ? ` (${code})` : ""}`, req.secrets) };
-  }
+    const send = req.url.protocol === "https:" ? httpsRequest : httpRequest;
+    const body = req.body === undefined ? undefined : Buffer.from(req.body, "utf8");
+    const outgoing = send(
+      req.url,
+      {
+        method: req.method,
+        headers: { ...req.headers, ...(body ? { "content-length": String(body.length) } : {}) },
+      },
+      (res) => {
+        gotResponse = true;
+        status = res.statusCode ?? 0;
+        headers = res.headers;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            finish(response(true));
+            outgoing.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on("end", () => finish(response(false)));
+        // a connection dropped mid-body: what arrived, marked as cut off
+        res.on("aborted", () => finish(response(true)));
+        res.on("error", () => finish(response(true)));
+        res.on("close", () => finish(response(!res.complete)));
+      },
+    );
+    const timer = setTimeout(() => {
+      finish({
+        kind: "timeout",
+        message: gotResponse ? `no complete answer from ${where} within ${timeoutMs} ms` : `no answer from ${where} within ${timeoutMs} ms`,
+      });
+      outgoing.destroy();
+    }, timeoutMs);
+    const onAbort = () => {
+      finish({ kind: "network", message: `request to ${where} was cancelled` });
+      outgoing.destroy();
+    };
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener("abort", onAbort, { once: true });
+    outgoing.on("error", (err) => {
+      if (gotResponse) finish(response(true));
+      else finish({ kind: "network", message: clean(`cannot reach ${where}: ${describeError(err)}`) });
+    });
+    outgoing.end(body);
+  });
 }
 
-export function headerValue(headers: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {
+export function headerValue(headers: HttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
 }
