@@ -15,6 +15,12 @@ const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`SKIPPED landing page tests: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
+describe.runIf(!haveChromium)("landing page in Chromium", () => {
+  it("needs Chromium", () => {
+    expect.fail(`${CHROMIUM} not found: apt-get install -y chromium (.ci/run installs it)`);
+  });
+});
+
 describe.skipIf(!haveChromium)("landing page in Chromium", () => {
   let h: Harness;
   let browser: Browser;

@@ -64,6 +64,12 @@ const openssl = spawnSync("openssl", ["version"], { encoding: "utf8" });
 const noOpenssl = openssl.error !== undefined || openssl.status !== 0;
 if (noOpenssl) console.warn("SKIPPED TLS tests: the openssl CLI is not available to make a test certificate");
 
+describe.runIf(noOpenssl)("web config: TLS", () => {
+  it("needs the openssl CLI to make a test certificate", () => {
+    expect.fail("openssl is not installed: apt-get install -y openssl (.ci/run installs it)");
+  });
+});
+
 describe.skipIf(noOpenssl)("web config: TLS", () => {
   let h: Harness;
   let cert: string;

@@ -200,6 +200,10 @@ describe("exporter: promtool check metrics", () => {
   });
   afterAll(() => h?.close());
 
+  it.runIf(missing)("needs promtool", () => {
+    expect.fail("promtool is not installed: apt-get install -y prometheus (.ci/run installs it)");
+  });
+
   it.skipIf(missing)("finds nothing to complain about in real output, process metrics included", async () => {
     const { body } = await scrape(h.exporter.metricsUrl);
     expect(body).toContain("process_resident_memory_bytes");
