@@ -118,6 +118,11 @@ export class RunwayEstimator {
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
+  /**
+   * True when an hour of the level window before the fine ring's span spent at least SURGE_FACTOR times
+   * its expectation: the account has spent in bursts before, so a surge must last longer than a burst.
+   */
+  private burstsSeen = false;
 
   /** Feeds one sample; returns the estimate after it. */
   observe(timestampSec: number, balance: number): RunwayEstimate {
@@ -210,6 +215,7 @@ export class RunwayEstimator {
     this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
     this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
     this.findLull(level);
+    this.burstsSeen = burstsSeen(ring, level, shape, week);
     this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
   }
 
@@ -312,7 +318,10 @@ export class RunwayEstimator {
     while (hours < LULL_MAX_HOURS && ring.holds(ring.head - hours - 1)) {
       const h = ring.head - hours - 1;
       const s = ring.slot(h);
-      if (level * this.profileAt(h) * ring.cover[s]! >= halfHour || ring.spend[s]! >= halfHour) break;
+      const expectedHere = level * this.profileAt(h) * ring.cover[s]!;
+      const spendHere = ring.spend[s]!;
+      const quiet = spendHere < LULL_FACTOR * expectedHere || (expectedHere < halfHour && spendHere < halfHour);
+      if (!quiet) break;
       hours++;
     }
     // is it more than the hour-to-hour noise of the history before it? The residuals of completed
@@ -397,12 +406,19 @@ export class RunwayEstimator {
     let hourSpend = 0;
     let hourExpected = 0;
     let hourCover = 0;
-    for (let i = 0; i < HOUR_BINS; i++) {
+    // an account that has spent in bursts (of up to about an hour) must stay elevated for two hours
+    const hours = this.burstsSeen ? 2 : 1;
+    for (let i = 0; i < hours * HOUR_BINS; i++) {
       const b = fine.head - i;
       const s = fine.slot(b);
       const c = fine.cover[s]!;
       const spend = fine.spend[s]!;
       const expected = base * this.profileAt(Math.floor((b * FINE_WIDTH) / HOUR)) * c;
+      if (c >= MIN_BIN_COVER) {
+        covered++;
+        if (spend > 0 && spend >= SURGE_FACTOR * expected) elevatedBins++;
+      }
+      if (i >= HOUR_BINS) continue;
       if (i < LATEST_BINS) {
         latestSpend += spend;
         latestExpected += expected;
@@ -411,10 +427,6 @@ export class RunwayEstimator {
       hourSpend += spend;
       hourExpected += expected;
       hourCover += c;
-      if (c >= MIN_BIN_COVER) {
-        covered++;
-        if (spend > 0 && spend >= SURGE_FACTOR * expected) elevatedBins++;
-      }
     }
     // like a lull, a surge must stand out from the hour-to-hour noise of the history (once a day of
     // it is known): an account whose batch runs have spent this much in an hour before is not surging
@@ -422,7 +434,9 @@ export class RunwayEstimator {
       !Number.isFinite(this.hourSd) ||
       hourSpend - hourExpected >= SURGE_MIN_Z * this.hourSd * Math.sqrt(hourCover / HOUR);
     const elevated =
-      covered >= MIN_COVERED_BINS && elevatedBins >= Math.max(covered - 1, MIN_ELEVATED_BINS) && significant;
+      covered >= hours * MIN_COVERED_BINS &&
+      elevatedBins >= Math.max(covered - hours, hours * MIN_ELEVATED_BINS) &&
+      significant;
     if (this.surge === null) {
       if (!elevated) return 0;
       this.surge = { since: this.lastT, baseLevel: level };
@@ -467,6 +481,23 @@ function hourMoments(
   const m2 = s2 / n - mean * mean;
   const m3 = s3 / n - 3 * mean * (s2 / n) + 2 * mean ** 3;
   return { m2, m3 };
+}
+
+/**
+ * Whether a completed hour of the level window, observed for at least half of it and older than the
+ * fine ring's span (so a surge going on now is not its own precedent), spent at least SURGE_FACTOR
+ * times what the profile expected. O(LEVEL_HOURS).
+ */
+function burstsSeen(ring: BinRing, level: number, shape: ArrayLike<number>, week: ArrayLike<number>): boolean {
+  if (!(level > 0)) return false;
+  const last = ring.head - (FINE_BINS * FINE_WIDTH) / HOUR;
+  for (let h = Math.max(ring.head - LEVEL_HOURS, ring.head - ring.count + 1); h < last; h++) {
+    const s = ring.slot(h);
+    const c = ring.cover[s]!;
+    if (c < HOUR / 2) continue;
+    if (ring.spend[s]! >= SURGE_FACTOR * level * shape[hourOfDay(h)]! * week[dayOfWeek(h)]! * c) return true;
+  }
+  return false;
 }
 
 /** Spend over the completed hours of the level window and its profile-weighted coverage; level = their ratio. */
