@@ -1,5 +1,7 @@
 /** Options and helpers shared by the CLI's provider commands. */
 import type { Argv } from "yargs";
+import type { RetryInfo } from "../core/balance.ts";
+import { type AccountConfig, accountFromEnv } from "../core/config.ts";
 import { parseDuration } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { PROVIDER_NAMES } from "../core/providers/types.ts";
@@ -63,4 +65,20 @@ export async function guarded(fn: () => Promise<void>): Promise<void> {
     }
     throw err;
   }
+}
+
+/** The one account of a CLI command: provider options plus the key from the environment or a file. */
+export function accountFromArgs(argv: ProviderArgs): Promise<AccountConfig> {
+  return accountFromEnv({
+    provider: argv.provider,
+    ...(argv["api-url"] ? { apiUrl: argv["api-url"] } : {}),
+    ...(argv["api-key-file"] ? { apiKeyFile: argv["api-key-file"] } : {}),
+    ...(argv.currency ? { currency: argv.currency } : {}),
+    env: process.env,
+  });
+}
+
+/** Tells on stderr that a transient failure is being retried. */
+export function reportRetry(r: RetryInfo): void {
+  process.stderr.write(`captcha-runway: ${r.failure.reason} (${r.failure.message}); retrying in ${(r.delayMs / 1000).toFixed(1)} s\n`);
 }

@@ -1,8 +1,7 @@
 import type { CommandModule } from "yargs";
 import { readBalance } from "../../core/balance.ts";
-import { accountFromEnv } from "../../core/config.ts";
 import { getProvider } from "../../core/providers/registry.ts";
-import { fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, withProviderOptions } from "../shared.ts";
+import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
 
 export const balanceCommand: CommandModule<object, ProviderArgs> = {
   command: "balance",
@@ -20,13 +19,7 @@ export const balanceCommand: CommandModule<object, ProviderArgs> = {
     ),
   handler: (argv) =>
     guarded(async () => {
-      const account = await accountFromEnv({
-        provider: argv.provider,
-        ...(argv["api-url"] ? { apiUrl: argv["api-url"] } : {}),
-        ...(argv["api-key-file"] ? { apiKeyFile: argv["api-key-file"] } : {}),
-        ...(argv.currency ? { currency: argv.currency } : {}),
-        env: process.env,
-      });
+      const account = await accountFromArgs(argv);
       const retries = parseRetries(argv.retries);
       const deadlineMs = parseTimeout(argv.timeout);
       const provider = getProvider(account.provider);
@@ -36,8 +29,7 @@ export const balanceCommand: CommandModule<object, ProviderArgs> = {
         {
           retries,
           deadlineMs,
-          onRetry: (r) =>
-            process.stderr.write(`captcha-runway: ${r.failure.reason} (${r.failure.message}); retrying in ${(r.delayMs / 1000).toFixed(1)} s\n`),
+          onRetry: reportRetry,
         },
       );
       if (!result.ok) {

@@ -1,10 +1,9 @@
 import type { CommandModule } from "yargs";
 import { runBudgetCheck } from "../../core/check.ts";
-import { accountFromEnv } from "../../core/config.ts";
 import type { BatchQuote } from "../../core/pricing.ts";
 import { parseAmount, parseBatch, parseMargin, parsePrices } from "../../core/pricing.ts";
 import { getProvider } from "../../core/providers/registry.ts";
-import { fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, withProviderOptions } from "../shared.ts";
+import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
 
 interface CheckArgs extends ProviderArgs {
   batch: string[];
@@ -68,13 +67,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       const reserve = parseAmount(argv.reserve, "--reserve");
       const retries = parseRetries(argv.retries);
       const deadlineMs = parseTimeout(argv.timeout);
-      const account = await accountFromEnv({
-        provider: argv.provider,
-        ...(argv["api-url"] ? { apiUrl: argv["api-url"] } : {}),
-        ...(argv["api-key-file"] ? { apiKeyFile: argv["api-key-file"] } : {}),
-        ...(argv.currency ? { currency: argv.currency } : {}),
-        env: process.env,
-      });
+      const account = await accountFromArgs(argv);
       const result = await runBudgetCheck({
         provider: getProvider(account.provider),
         apiKey: account.apiKey,
@@ -86,8 +79,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         reserve,
         retries,
         deadlineMs,
-        onRetry: (r) =>
-          process.stderr.write(`captcha-runway: ${r.failure.reason} (${r.failure.message}); retrying in ${(r.delayMs / 1000).toFixed(1)} s\n`),
+        onRetry: reportRetry,
       });
       if (result.kind === "failed") {
         if (argv.json) printJson({ provider: account.provider, reason: result.failure.reason, message: result.failure.message });

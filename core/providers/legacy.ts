@@ -8,16 +8,9 @@ import { send } from "../http.ts";
 import { redact } from "../redact.ts";
 import { looksLikeErrorCode } from "./error-codes.ts";
 import { codeFailure, failure, oneLine, toBalance, transportFailure, unexpectedBody } from "./parse.ts";
-import type { BalanceRequest, BalanceResult, Provider, ProviderName } from "./types.ts";
+import type { BalanceRequest, BalanceResult, Provider, ProviderSpec } from "./types.ts";
 
-export interface LegacyProviderSpec {
-  readonly name: ProviderName;
-  readonly defaultBaseUrl: string;
-  readonly defaultCurrency: string;
-  readonly minPollIntervalMs: number;
-  readonly defaultPollIntervalMs: number;
-  readonly banCooldownMs: number;
-}
+export type LegacyProviderSpec = ProviderSpec;
 
 /** Interprets one legacy answer. Pure; exported for tests of recorded bodies. */
 export function parseLegacyBalance(

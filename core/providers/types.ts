@@ -45,6 +45,9 @@ export interface Provider {
   getBalance(req: BalanceRequest): Promise<BalanceResult>;
 }
 
+/** What distinguishes one provider of a protocol family from another: everything but the call. */
+export type ProviderSpec = Omit<Provider, "getBalance">;
+
 export const PROVIDER_NAMES = [
   "captchaai",
   "2captcha",
