@@ -406,8 +406,9 @@ export class RunwayEstimator {
     let hourSpend = 0;
     let hourExpected = 0;
     let hourCover = 0;
-    // an account that has spent in bursts (of up to about an hour) must stay elevated for two hours
-    const hours = this.burstsSeen ? 2 : 1;
+    // an account that has spent in bursts (of up to about an hour) before, or whose hourly noise is not
+    // known yet (under a day of history), must stay elevated for two hours: a single batch run is shorter
+    const hours = this.burstsSeen || !Number.isFinite(this.hourSd) ? 2 : 1;
     for (let i = 0; i < hours * HOUR_BINS; i++) {
       const b = fine.head - i;
       const s = fine.slot(b);

@@ -110,6 +110,22 @@ describe("runway estimator accuracy on generated traces", () => {
     expect(min).toBeGreaterThan(DAY);
   });
 
+  it("does not page on the first long batch run of an account with under a day of history", () => {
+    // 18 hours at 1 unit/h, then a 70-minute run spending 30 units: too long for the one-hour rule,
+    // but with no day of history to judge its noise by, it must last two hours to be a surge
+    const e = new RunwayEstimator();
+    const s = { t: T0, balance: 200 };
+    const start = Math.floor(T0 / HOUR);
+    feed(e, s, 18, () => 1);
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 14; i++) {
+      min = Math.min(min, feed(e, s, 1 / 12, () => 30 / (70 / 60)).runwaySeconds!);
+    }
+    for (let i = 0; i < 24; i++) min = Math.min(min, feed(e, s, 1 / 12, () => 1).runwaySeconds!);
+    expect(Math.floor(s.t / HOUR) - start).toBe(21);
+    expect(min).toBeGreaterThan(DAY);
+  });
+
   it("projects a daily cycle from the same hours of previous days", () => {
     // 6 units/h from 09:00 to 17:00 UTC, nothing otherwise; at 18:00 on the fourth day with 30 units
     // left, the money lasts through the night until 14:00 the next day (5 busy hours): 20 h
