@@ -1,13 +1,48 @@
 /**
  * `captcha-runway replay` end to end on a 1,000,000-row history: generates the CSV into a temporary
  * directory, runs the built bin (npm run build first) with this Node, prints rows/s and wall time.
- * Target: under 5 s on a 2-core machine.
+ * Target: under 5 s on a 2-core machine. Then prints the memory one estimator retains after 15 days of
+ * 60 s samples (the exporter keeps one per account), measured in a child Node with --expose-gc.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+if (process.argv[2] === "--memory") {
+  await measureMemory();
+  process.exit(0);
+}
+
+/** Retained heap plus array buffers per estimator: 200 of them fed the same 15 days of 60 s samples. */
+async function measureMemory(): Promise<void> {
+  const { RunwayEstimator } = await import("../core/runway/estimator.ts");
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const count = 200;
+  const samples = 15 * 1440;
+  const used = () => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  const kept: InstanceType<typeof RunwayEstimator>[] = [];
+  for (let k = 0; k < count; k++) {
+    const e = new RunwayEstimator();
+    let balance = 1e6;
+    for (let i = 0; i < samples; i++) {
+      const t = 1_767_225_600 + i * 60;
+      const hour = Math.floor(t / 3600) % 24;
+      balance -= (hour >= 8 && hour < 20 ? 0.4 : 0.1) * (1 + ((i * 7919) % 13) / 26);
+      e.observe(t, Math.round(balance * 1e4) / 1e4);
+    }
+    kept.push(e);
+  }
+  const bytes = Math.round((used() - before) / kept.length);
+  console.log(`memory: ${bytes.toLocaleString("en")} bytes retained per estimator (heap + array buffers, after 15 days of 60 s samples)`);
+}
 
 const ROWS = Number(process.env.REPLAY_BENCH_ROWS ?? 1_000_000);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -66,4 +101,12 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+const memory = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--memory"], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+if (memory.status !== 0) {
+  console.error(`replay bench: the memory measurement exited ${memory.status}`);
+  process.exitCode = 1;
 }

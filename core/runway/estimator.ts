@@ -7,7 +7,7 @@ import {
   hourOfDay,
   hourOfDayProfile,
 } from "./profile.ts";
-import { projectRunway } from "./project.ts";
+import { type Lull, projectRunway } from "./project.ts";
 import { BinRing } from "./ring.ts";
 import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
 import type { RunwayEstimate } from "./types.ts";
@@ -118,6 +118,8 @@ export class RunwayEstimator {
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
+  /** Reused for the projection, so that a sample allocates nothing but its estimate. */
+  private readonly lull: Lull = { until: 0, factor: 1 };
   /**
    * True when an hour of the level window before the fine ring's span spent at least SURGE_FACTOR times
    * its expectation: the account has spent in bursts before, so a surge must last longer than a burst.
@@ -345,15 +347,14 @@ export class RunwayEstimator {
     const cur = ring.slot(ring.head);
     const spend = this.completedSpend + ring.spend[cur]!;
     const weight = this.completedWeight + ring.cover[cur]! * this.profileAt(ring.head);
-    const totals = { spentTotal: this.spentTotal, depositedTotal: this.depositedTotal };
-    if (!(weight > 0)) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
+    if (!(weight > 0)) return this.result(null, null);
     const level = (spend / weight) * this.recentScale;
     const extra = this.updateSurge(level);
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
     const lull = this.surge === null ? this.currentLull(base) : null;
     let runway = projectRunway(balance, this.lastT, base, shape, extra, lull, this.week);
-    if (runway === null) return { runwaySeconds: null, spendRatePerSecond: null, ...totals };
+    if (runway === null) return this.result(null, null);
     if (runway > 0 && this.skewShift > 0) {
       // The runway is the first time the spend reaches the balance, so its median is when the
       // *median* of the spend to come equals the balance. Spend that comes in bursts is skewed to
@@ -373,7 +374,12 @@ export class RunwayEstimator {
     }
     const rate =
       runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
-    return { runwaySeconds: runway, spendRatePerSecond: rate, ...totals };
+    return this.result(runway, rate);
+  }
+
+  /** The one object a sample allocates: the estimate handed to the caller. */
+  private result(runwaySeconds: number | null, spendRatePerSecond: number | null): RunwayEstimate {
+    return { runwaySeconds, spendRatePerSecond, spentTotal: this.spentTotal, depositedTotal: this.depositedTotal };
   }
 
   /**
@@ -381,7 +387,7 @@ export class RunwayEstimator {
    * (at most LULL_MAX_PROJECTED_HOURS), then the profile's level resumes. Spending at the expectation in the
    * current hour ends it at once.
    */
-  private currentLull(level: number): { until: number; factor: number } | null {
+  private currentLull(level: number): Lull | null {
     if (this.lullHours === 0) return null;
     const ring = this.hourly;
     // the current hour once observed long enough, else the last completed one
@@ -390,7 +396,10 @@ export class RunwayEstimator {
     const s = ring.slot(h);
     const cover = ring.cover[s]!;
     if (ring.holds(h) && cover >= LULL_EXIT_COVER && ring.spend[s]! >= level * this.profileAt(h) * cover) return null;
-    return { until: (ring.head + Math.min(this.lullHours, LULL_MAX_PROJECTED_HOURS)) * HOUR, factor: this.lullFactor };
+    const lull = this.lull;
+    lull.until = (ring.head + Math.min(this.lullHours, LULL_MAX_PROJECTED_HOURS)) * HOUR;
+    lull.factor = this.lullFactor;
+    return lull;
   }
 
   /** Updates the surge state; returns the excess spend rate to add to the projection (0 if none). */

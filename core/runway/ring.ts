@@ -2,20 +2,24 @@
  * A fixed-size ring of equal-width time bins, each holding the amount spent and the seconds observed
  * ("coverage") inside it. Memory is constant whatever the uptime; a bin is recycled once it falls
  * more than `count` bins behind the newest one.
+ *
+ * Bins are single precision (Float32Array: 8 bytes a bin, half of double): a bin sums at most a few
+ * thousand samples' spend, and seven significant digits are far finer than any estimate drawn from
+ * them, while the exporter keeps one estimator per account.
  */
 export class BinRing {
   readonly width: number;
   readonly count: number;
-  readonly spend: Float64Array;
-  readonly cover: Float64Array;
+  readonly spend: Float32Array;
+  readonly cover: Float32Array;
   /** Absolute index (floor(t / width)) of the newest bin; -Infinity while empty. */
   head = Number.NEGATIVE_INFINITY;
 
   constructor(width: number, count: number) {
     this.width = width;
     this.count = count;
-    this.spend = new Float64Array(count);
-    this.cover = new Float64Array(count);
+    this.spend = new Float32Array(count);
+    this.cover = new Float32Array(count);
   }
 
   slot(bin: number): number {
