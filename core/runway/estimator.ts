@@ -1,4 +1,5 @@
 import {
+  DAY,
   DAYS_PER_WEEK,
   dayOfWeek,
   dayOfWeekProfile,
@@ -62,6 +63,9 @@ export const LULL_MAX_PROJECTED_HOURS = HOURS_PER_DAY;
 const LULL_EXIT_COVER = 20 * 60;
 
 
+/** Hours ahead projected at the active days' level when quiet days sit in the level window. */
+export const NEAR_HOURS = HOURS_PER_DAY;
+
 /** Earlier days whose scatter must be known before the last day can move the level. */
 export const RECENT_MIN_DAYS = 2;
 /**
@@ -106,6 +110,11 @@ export class RunwayEstimator {
   private readonly week = new Float64Array(DAYS_PER_WEEK).fill(1);
   private completedSpend = 0;
   private completedWeight = 0;
+  /** The same over the active days of the level window only (see activeDaysLevel). */
+  private activeSpend = 0;
+  private activeWeight = 0;
+  /** Reused for the near-term projection at the active days' level. */
+  private readonly near: Lull = { until: 0, factor: 1 };
   /**
    * How far the median of the spend to come falls short of its mean (currency), from the skew of
    * hourly spend over the level window: 0 for steady spending, large for batch runs.
@@ -125,6 +134,12 @@ export class RunwayEstimator {
    * its expectation: the account has spent in bursts before, so a surge must last longer than a burst.
    */
   private burstsSeen = false;
+  /** Scratch for activeDaysLevel: per trailing day of the level window. */
+  private readonly daySpend = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
+  private readonly dayWeight = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
+  private readonly dayCover = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
+  private readonly dayRatioBuf = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
+  private readonly sortBuf = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
 
   /** Feeds one sample; returns the estimate after it. */
   observe(timestampSec: number, balance: number): RunwayEstimate {
@@ -208,9 +223,13 @@ export class RunwayEstimator {
     const first = weeklyLevel(ring, shape, week);
     const noise = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, first.level, shape, week).m2;
     dayOfWeekProfile(ring, shape, first.level, noise, week);
-    const { spend, weight, level } = weeklyLevel(ring, shape, week);
+    const weekly = weeklyLevel(ring, shape, week);
+    const { spend, weight, level } = weekly;
+    const active = weekFlat(week) ? this.activeDaysLevel(weekly, noise) : weekly;
     this.completedSpend = spend;
     this.completedWeight = weight;
+    this.activeSpend = active.spend;
+    this.activeWeight = active.weight;
     this.cacheHead = ring.head;
     const { m2, m3 } = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, level, shape, week);
     // skew correction of the runway (see compute), in currency
@@ -219,6 +238,72 @@ export class RunwayEstimator {
     this.findLull(level);
     this.burstsSeen = burstsSeen(ring, level, shape, week);
     this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
+  }
+
+  /**
+   * The level of the days like the one ahead. Before a day-of-week profile exists (under eight
+   * days), a quiet day inside the level window (a first weekend, a pause) dilutes the level of the
+   * active days around it, so that once spending has resumed the next day is projected at a
+   * weekend-diluted rate and the runway comes out long. So while the last 24 hours are active, the
+   * complete (UTC) days of the level window that spent under LULL_FACTOR of the median day, by more
+   * than LULL_MIN_Z standard deviations of the hourly noise (`m2`), are left out; a quiet spell
+   * going on now is the lull's job. Batch accounts, whose days scatter by far more than that, keep
+   * every day. O(LEVEL_HOURS).
+   */
+  private activeDaysLevel(
+    weekly: { spend: number; weight: number; level: number },
+    m2: number,
+  ): { spend: number; weight: number; level: number } {
+    const { level } = weekly;
+    if (!(level > 0) || !(m2 >= 0)) return weekly;
+    const ring = this.hourly;
+    const spends = this.daySpend;
+    const weights = this.dayWeight;
+    const covers = this.dayCover;
+    const ratios = this.dayRatioBuf;
+    // slot 0: the last 24 hours; slots 1..: the complete days inside the level window, newest first
+    const first = ring.head - LEVEL_HOURS;
+    let n = 0;
+    let days = 0;
+    for (let k = 0; k < ratios.length; k++) {
+      const end = k === 0 ? ring.head : (Math.floor(ring.head / HOURS_PER_DAY) - k + 1) * HOURS_PER_DAY;
+      const begin = end - HOURS_PER_DAY;
+      if (k > 0 && begin < first) break;
+      let sp = 0;
+      let w = 0;
+      let c = 0;
+      for (let h = begin; h < end; h++) {
+        if (!ring.holds(h)) continue;
+        const s = ring.slot(h);
+        sp += ring.spend[s]!;
+        w += ring.cover[s]! * this.shape[hourOfDay(h)]!;
+        c += ring.cover[s]!;
+      }
+      spends[k] = sp;
+      weights[k] = w;
+      covers[k] = c;
+      ratios[k] = c >= DAY / 2 && w > 0 ? sp / (level * w) : Number.NaN;
+      days = k + 1;
+      if (k > 0 && !Number.isNaN(ratios[k]!)) n++;
+    }
+    if (n < 3 || Number.isNaN(ratios[0]!)) return weekly;
+    const median = medianOf(ratios, 1, days, this.sortBuf);
+    const quiet = (k: number): boolean => {
+      const r = ratios[k]!;
+      if (Number.isNaN(r) || r >= LULL_FACTOR * median) return false;
+      const shortfall = (median - r) * level * weights[k]!;
+      return shortfall >= LULL_MIN_Z * Math.sqrt((m2 * covers[k]!) / HOUR);
+    };
+    if (quiet(0)) return weekly;
+    let spend = weekly.spend;
+    let weight = weekly.weight;
+    for (let k = 1; k < days; k++) {
+      if (!quiet(k)) continue;
+      spend -= spends[k]!;
+      weight -= weights[k]!;
+    }
+    if (!(weight > 0) || spend === weekly.spend) return weekly;
+    return { spend, weight, level: spend / weight };
   }
 
   /**
@@ -352,7 +437,17 @@ export class RunwayEstimator {
     const extra = this.updateSurge(level);
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
-    const lull = this.surge === null ? this.currentLull(base) : null;
+    let lull = this.surge === null ? this.currentLull(base) : null;
+    if (lull === null && this.surge === null && this.activeWeight > 0) {
+      // active now, after quiet days: the next day is a day like the active ones
+      const curWeight = ring.cover[cur]! * this.profileAt(ring.head);
+      const active = ((this.activeSpend + ring.spend[cur]!) / (this.activeWeight + curWeight)) * this.recentScale;
+      if (active > base && base > 0) {
+        lull = this.near;
+        lull.until = (ring.head + NEAR_HOURS) * HOUR;
+        lull.factor = active / base;
+      }
+    }
     let runway = projectRunway(balance, this.lastT, base, shape, extra, lull, this.week);
     if (runway === null) return this.result(null, null);
     if (runway > 0 && this.skewShift > 0) {
@@ -508,6 +603,20 @@ function burstsSeen(ring: BinRing, level: number, shape: ArrayLike<number>, week
     if (ring.spend[s]! >= SURGE_FACTOR * level * shape[hourOfDay(h)]! * week[dayOfWeek(h)]! * c) return true;
   }
   return false;
+}
+
+/** True when the day-of-week profile is flat (not learned yet, or no weekly cycle). */
+function weekFlat(week: ArrayLike<number>): boolean {
+  for (let i = 0; i < DAYS_PER_WEEK; i++) if (week[i] !== 1) return false;
+  return true;
+}
+
+/** Median of the non-NaN values among `xs[from..to)`, using `buf` as scratch. */
+function medianOf(xs: Float64Array, from: number, to: number, buf: Float64Array): number {
+  let m = 0;
+  for (let i = from; i < to; i++) if (!Number.isNaN(xs[i]!)) buf[m++] = xs[i]!;
+  const v = buf.subarray(0, m).sort();
+  return m % 2 ? v[(m - 1) >> 1]! : (v[m / 2 - 1]! + v[m / 2]!) / 2;
 }
 
 /** Spend over the completed hours of the level window and its profile-weighted coverage; level = their ratio. */

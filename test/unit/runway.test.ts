@@ -189,6 +189,22 @@ describe("runway estimator: lulls, weekly cycles and growth", () => {
     expect(last.runwaySeconds! / HOUR).toBeLessThan(60 / mean + 8);
   });
 
+  it("projects the day after a first quiet weekend at the active days' rate", () => {
+    // three days at about 1 unit/h (with some hour-to-hour noise), two quiet days at 0.1/h, then a
+    // day and a half at about 1/h again, leaving 20 units
+    const rand = rng(5);
+    const hours = (3 + 2 + 1.5) * 24;
+    const rates = Array.from({ length: hours }, (_, i) => (i >= 72 && i < 120 ? 0.1 : 0.8 + 0.4 * rand()));
+    const e = new RunwayEstimator();
+    const start = Math.floor(T0 / HOUR);
+    const s = { t: T0, balance: 20 + rates.reduce((a, b) => a + b, 0) };
+    const est = feed(e, s, hours, (h) => rates[h - start]!);
+    // the next day is a day like the active ones: about 20 h; the week's mean, diluted by the
+    // weekend, would say 28 h (and a 24-hour alert would not fire)
+    expect(est.runwaySeconds! / HOUR).toBeGreaterThan(17);
+    expect(est.runwaySeconds! / HOUR).toBeLessThan(22);
+  });
+
   it("learns a weekend once more than a week of history is held", () => {
     // absolute days whose index mod 7 is 5 or 6 spend 2 units, the others 24, evenly over the day;
     // two weeks and four days from a day 0 of that cycle, ending with 40 units at the start of day 4
