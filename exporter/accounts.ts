@@ -30,6 +30,7 @@ export function toPolledAccount(cfg: AccountConfig): PolledAccount {
     ...(cfg.apiUrl !== undefined ? { apiUrl: cfg.apiUrl } : {}),
     intervalMs,
     prices: cfg.prices,
+    currency: cfg.currency,
   };
 }
 

@@ -53,6 +53,11 @@ export interface PolledAccount {
   readonly apiUrl?: string;
   readonly intervalMs: number;
   readonly prices: PriceTable;
+  /**
+   * The balance's currency as configured for the account (none of the protocols says it; RuCaptcha
+   * reports in the account's own). When absent, the provider's default (`BalanceOk.currency`).
+   */
+  readonly currency?: string;
 }
 
 export interface PollerDeps {
@@ -166,8 +171,9 @@ export class AccountPoller {
       } catch {
         estimate = estimator.current();
       }
+      const currency = account.currency ?? result.currency;
       status.balance = result.balance;
-      status.currency = result.currency;
+      status.currency = currency;
       status.estimate = estimate;
       status.lastSuccessAtMs = startedAt;
       status.up = true;
@@ -177,7 +183,7 @@ export class AccountPoller {
       if (status.history.length > max) status.history.splice(0, status.history.length - max);
       metrics.recordSuccess(labels, {
         balance: result.balance,
-        currency: result.currency,
+        currency,
         estimate,
         solvesRemaining: solvesRemaining(result.balance, account.prices),
         durationSeconds,
@@ -187,7 +193,7 @@ export class AccountPoller {
         account: labels.account,
         provider: labels.provider,
         balance: result.balance,
-        currency: result.currency,
+        currency,
         duration_seconds: round3(durationSeconds),
       });
     } else {

@@ -68,6 +68,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     apiUrl: sim.url,
     intervalMs: o.intervalMs ?? 200,
     prices: defaultPrices("captchaai"),
+    ...(a.currency !== undefined ? { currency: a.currency } : {}),
   }));
   const exporter = await startExporter({
     accounts,

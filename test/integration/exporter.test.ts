@@ -77,6 +77,20 @@ describe("exporter: values from the simulator", () => {
   });
 });
 
+describe("exporter: the account's configured currency labels its money", () => {
+  it("uses the account's currency, not the provider's default", async () => {
+    const h = await startHarness({ accounts: [{ name: "ru", balance: 1500.5, currency: "RUB" }], intervalMs: 100 });
+    try {
+      await h.exporter.whenReady();
+      const { body } = await scrape(h.exporter.metricsUrl);
+      expect(sample(body, "captcha_balance", { account: "ru", provider: "captchaai", currency: "RUB" })).toBe(1500.5);
+      expect(body).not.toMatch(/captcha_balance\{[^}]*currency="USD"/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("exporter: faults keep the last good values and count the reason", () => {
   // One account per fault, so cool-downs of one case (a ban waits minutes) do not hold up the others.
   const cases: { name: string; fault: Fault; reason: FailureReason }[] = [

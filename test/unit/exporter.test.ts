@@ -1,5 +1,9 @@
 /** Pure parts of the exporter: flags, scheduling, content negotiation, formatting, escaping, logging, state documents. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { resolveAccounts } from "../../exporter/accounts.ts";
 import { InputError } from "../../core/errors.ts";
 import { RETRY_POLICY } from "../../core/reasons.ts";
 import { resolveExporterOptions, parseListenAddress, DEFAULT_STATE_FILE } from "../../exporter/flags.ts";
@@ -201,5 +205,16 @@ describe("state documents and web config", () => {
     expect(() => parseWebConfig("basic_auth_users:\n  a: plain\n", "w.yml")).toThrow(InputError);
     expect(() => parseWebConfig("tls_server_config:\n  cert_file: c.pem\n", "w.yml")).toThrow(/needs both cert_file and key_file/);
     expect(() => parseWebConfig("what: 1\n", "w.yml")).toThrow(/unknown key 'what'/);
+  });
+});
+
+describe("accounts", () => {
+  it("labels money with the account's configured currency (RuCaptcha reports its own, the protocol never says)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cr-accounts-"));
+    const file = join(dir, "accounts.yml");
+    writeFileSync(file, "accounts:\n  - name: ru\n    provider: rucaptcha\n    api_key_env: RU_KEY\n    currency: usd\n  - name: ru2\n    provider: rucaptcha\n    api_key_env: RU_KEY\n");
+    const [usd, rub] = await resolveAccounts({ kind: "config-file", path: file }, { RU_KEY: "k" });
+    expect(usd!.currency).toBe("USD");
+    expect(rub!.currency).toBe("RUB");
   });
 });
