@@ -74,6 +74,19 @@ export const RECENT_MIN_DAYS = 2;
  */
 export const RECENT_MIN_Z = 2;
 
+/**
+ * Scratch for activeDaysLevel (the last 24 hours, then the complete days of the level window), shared
+ * by all estimators: it holds nothing between calls, and an estimator keeps no per-account copy.
+ */
+const SCRATCH_DAYS = LEVEL_HOURS / HOURS_PER_DAY + 1;
+const DAY_SCRATCH = {
+  spends: new Float64Array(SCRATCH_DAYS),
+  weights: new Float64Array(SCRATCH_DAYS),
+  covers: new Float64Array(SCRATCH_DAYS),
+  ratios: new Float64Array(SCRATCH_DAYS),
+  sort: new Float64Array(SCRATCH_DAYS),
+};
+
 const EMPTY: RunwayEstimate = { runwaySeconds: null, spendRatePerSecond: null, spentTotal: 0, depositedTotal: 0 };
 
 interface Surge {
@@ -134,12 +147,6 @@ export class RunwayEstimator {
    * its expectation: the account has spent in bursts before, so a surge must last longer than a burst.
    */
   private burstsSeen = false;
-  /** Scratch for activeDaysLevel: per trailing day of the level window. */
-  private readonly daySpend = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
-  private readonly dayWeight = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
-  private readonly dayCover = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
-  private readonly dayRatioBuf = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
-  private readonly sortBuf = new Float64Array(LEVEL_HOURS / HOURS_PER_DAY + 1);
 
   /** Feeds one sample; returns the estimate after it. */
   observe(timestampSec: number, balance: number): RunwayEstimate {
@@ -257,10 +264,7 @@ export class RunwayEstimator {
     const { level } = weekly;
     if (!(level > 0) || !(m2 >= 0)) return weekly;
     const ring = this.hourly;
-    const spends = this.daySpend;
-    const weights = this.dayWeight;
-    const covers = this.dayCover;
-    const ratios = this.dayRatioBuf;
+    const { spends, weights, covers, ratios } = DAY_SCRATCH;
     // slot 0: the last 24 hours; slots 1..: the complete days inside the level window, newest first
     const first = ring.head - LEVEL_HOURS;
     let n = 0;
@@ -287,7 +291,7 @@ export class RunwayEstimator {
       if (k > 0 && !Number.isNaN(ratios[k]!)) n++;
     }
     if (n < 3 || Number.isNaN(ratios[0]!)) return weekly;
-    const median = medianOf(ratios, 1, days, this.sortBuf);
+    const median = medianOf(ratios, 1, days, DAY_SCRATCH.sort);
     const quiet = (k: number): boolean => {
       const r = ratios[k]!;
       if (Number.isNaN(r) || r >= LULL_FACTOR * median) return false;
