@@ -114,6 +114,16 @@ describe("Grafana-managed rules mirror grafana/prometheus/alerts.yml", () => {
     }
   });
 
+  it("the runway alerts page on the exporter's estimate, captcha_runway_seconds, not on a balance / spend-rate ratio", async () => {
+    const expr = (name: string) => normalise(promRules().find((r) => r.alert === name)!.expr);
+    expect(expr("CaptchaRunwayLow")).toBe("captcha_runway_seconds < 86400");
+    expect(expr("CaptchaRunwayCritical")).toBe("captcha_runway_seconds < 21600");
+    const recording = await readFile(join(root, "grafana/prometheus/rules.yml"), "utf8");
+    for (const text of [recording, ...promRules().map((r) => String(r.expr))]) {
+      expect(text).not.toMatch(/captcha_balance\s*\/\s*rate\(/);
+    }
+  });
+
   it("Prometheus rules follow the conventions: CamelCase with the Captcha prefix, severity, summary, description, runbook", () => {
     for (const r of promRules()) {
       expect(r.alert).toMatch(/^Captcha[A-Z][A-Za-z]+$/);
