@@ -2,13 +2,15 @@
  * End to end: the simulator ← the exporter (the CLI, as users run it) ← a real Prometheus loaded with
  * grafana/prometheus/alerts.yml (a copy with every `for:` shortened to 3s) and rules.yml.
  *
- * The test drives the simulator (drain the balance, zero it, top up, reject the key), stops and restarts
- * the exporter, and follows the alerts through Prometheus's HTTP API: each goes pending, fires and
- * resolves. Then every PromQL expression of the Grafana alert rules and of the dashboard is run against
+ * The test drives the simulator (spend, drain the balance, zero it, top up, reject the key), stops and
+ * restarts the exporter, and follows the alerts through Prometheus's HTTP API: each goes pending, fires
+ * and resolves. The runway alerts follow the exporter's estimator (captcha_runway_seconds): the exporter
+ * sees real timestamps, so a spend of 2 within a poll or two of a fresh account is a rate that empties
+ * the remaining 8 in minutes, and a top-up of 100,000 lifts the estimate above a day again. Then every PromQL expression of the Grafana alert rules and of the dashboard is run against
  * the data this produced: each must parse and return data at some moment of the test.
  *
  * The exporter polls every 30 s (the providers' minimum), so each step waits for one poll: about three
- * minutes in all.
+ * and a half minutes in all.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -28,6 +30,7 @@ import {
   instantQuery,
   loadedRules,
   prometheusMissing,
+  recentValues,
   type RunningPrometheus,
   sleep,
   startPrometheus,
@@ -219,26 +222,44 @@ describe.skipIf(missing !== null)("Prometheus evaluates the shipped alerts again
   it("loads every rule, with `for` shortened, and starts with nothing pending or firing", async () => {
     const loaded = await loadedRules(prom.url);
     expect(loaded.filter((r) => r.type === "alerting").map((r) => r.name)).toHaveLength(8);
-    expect(loaded.filter((r) => r.type === "recording")).toHaveLength(6);
+    expect(loaded.filter((r) => r.type === "recording")).toHaveLength(4);
     for (const r of loaded.filter((r) => r.type === "alerting")) expect(r.duration, r.name).toBe(3);
     for (const account of ["drained", "healthy"]) {
       await waitFor(`captcha_up{account="${account}"} == 1`, async () => ((await value(`captcha_up{account="${account}"}`)) === 1 ? true : undefined), 20_000);
     }
     // before the first scrape, absent(captcha_up) made CaptchaBalanceStale pending: it clears
     await waitFor("no pending or firing alert", async () => (watch.current.length === 0 ? true : undefined), 20_000);
+    // nothing spent yet: the exporter has no runway to report, so the runway alerts have nothing to page on
+    expect(await instantQuery(prom.url, "captcha_runway_seconds")).toEqual([]);
   }, 60_000);
 
-  it("a drained balance fires CaptchaBalanceLow and both runway alerts", async () => {
-    sim.setBalance(drainedKey, 3); // 7 spent since the last check
+  it("spending fires both runway alerts on the exporter's estimate, before the balance is low", async () => {
+    sim.setBalance(drainedKey, 8); // 2 spent within a poll or two of the start: 8 left lasts minutes at that rate
+    const critical = await watch.firing("CaptchaRunwayCritical", "drained");
+    const low = await watch.firing("CaptchaRunwayLow", "drained");
+    for (const a of [critical, low]) {
+      // the alert's value is a sample of the exporter's captcha_runway_seconds
+      expect(await recentValues(prom.url, 'captcha_runway_seconds{account="drained"}', 120)).toContain(Number(a.value));
+      expect(Number(a.value)).toBeGreaterThan(0);
+      expect(Number(a.value)).toBeLessThan(3_600);
+      expect(a.annotations.description).toMatch(/^The exporter estimates that account drained \(captchaai\) runs out of money in [\dhms. ]+ \(alert threshold /);
+    }
+    expect(critical.labels).toMatchObject({ severity: "critical", account: "drained", provider: "captchaai" });
+    expect(low.labels).toMatchObject({ severity: "warning", account: "drained", provider: "captchaai" });
+    expect(critical.annotations.description).toContain("(alert threshold 6h)");
+    expect(low.annotations.description).toContain("(alert threshold 24h)");
+    for (const name of ["CaptchaRunwayCritical", "CaptchaRunwayLow"]) watch.expectPendingThenFiring(name, "drained");
+    // 8 is above the low-balance threshold of 5: only the runway says the money is running out
+    expect(watch.seen.has(AlertWatch.key("CaptchaBalanceLow", "drained"))).toBe(false);
+  }, STEP_MS * 2);
+
+  it("a drained balance fires CaptchaBalanceLow", async () => {
+    sim.setBalance(drainedKey, 3); // 5 more spent since the last check
     const low = await watch.firing("CaptchaBalanceLow", "drained");
     expect(Number(low.value)).toBe(3);
     expect(low.labels).toMatchObject({ severity: "warning", provider: "captchaai", currency: "USD" });
     expect(low.annotations.description).toContain("Account drained (captchaai) has 3 USD left");
-    const critical = await watch.firing("CaptchaRunwayCritical", "drained");
-    expect(Number(critical.value)).toBeLessThan(21_600);
-    expect(critical.labels.severity).toBe("critical");
-    await watch.firing("CaptchaRunwayLow", "drained");
-    for (const name of ["CaptchaBalanceLow", "CaptchaRunwayCritical", "CaptchaRunwayLow"]) watch.expectPendingThenFiring(name, "drained");
+    watch.expectPendingThenFiring("CaptchaBalanceLow", "drained");
   }, STEP_MS * 2);
 
   it("a zero balance fires CaptchaBalanceExhausted", async () => {
@@ -249,12 +270,16 @@ describe.skipIf(missing !== null)("Prometheus evaluates the shipped alerts again
   }, STEP_MS * 2);
 
   it("a top-up resolves every balance and runway alert at the next check", async () => {
-    sim.deposit(drainedKey, 1000);
+    // The estimator treats the deposit as a deposit: 10 spent over the few minutes since the start is
+    // still its rate, so the top-up must last more than a day at it (a top-up of 1,000 would leave
+    // CaptchaRunwayLow firing, rightly: a few hours at that rate).
+    sim.deposit(drainedKey, 100_000);
     for (const name of ["CaptchaBalanceLow", "CaptchaBalanceExhausted", "CaptchaRunwayCritical", "CaptchaRunwayLow"]) {
       await watch.resolved(name, "drained");
     }
-    expect(await value('captcha_balance{account="drained"}')).toBe(1000);
-    expect(await value('captcha_deposited_total{account="drained"}')).toBe(1000);
+    expect(await value('captcha_balance{account="drained"}')).toBe(100_000);
+    expect(await value('captcha_deposited_total{account="drained"}')).toBe(100_000);
+    expect(await value('captcha_runway_seconds{account="drained"}')).toBeGreaterThan(86_400);
     const states = Object.fromEntries((await loadedRules(prom.url)).filter((r) => r.type === "alerting").map((r) => [r.name, r.state]));
     expect(states).toMatchObject({ CaptchaBalanceLow: "inactive", CaptchaBalanceExhausted: "inactive", CaptchaRunwayLow: "inactive", CaptchaRunwayCritical: "inactive" });
   }, STEP_MS * 2);
@@ -285,7 +310,9 @@ describe.skipIf(missing !== null)("Prometheus evaluates the shipped alerts again
     expect(await value('captcha_spent_total{account="drained"}')).toBe(10);
   }, STEP_MS * 3);
 
-  it("nothing ever fired for the healthy account, and no spend surge was seen", () => {
+  it("nothing ever fired for the healthy account, which never spent (no runway series), and no spend surge was seen", async () => {
+    expect(await value('captcha_up{account="healthy"}')).toBe(1);
+    expect(await instantQuery(prom.url, 'captcha_runway_seconds{account="healthy"}')).toEqual([]);
     const keys = [...watch.seen.keys()];
     expect(keys.filter((k) => k.endsWith("/healthy"))).toEqual([]);
     expect(keys.filter((k) => k.startsWith("CaptchaSpendSurge/"))).toEqual([]);

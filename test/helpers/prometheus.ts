@@ -172,6 +172,15 @@ export async function instantQuery(url: string, query: string, time?: number): P
   throw new Error(`unexpected result type ${data.resultType} for ${query}`);
 }
 
+/** The values of every sample of `selector` over the last `seconds` (a range-vector query), per series. */
+export async function recentValues(url: string, selector: string, seconds: number): Promise<number[]> {
+  const query = `${selector}[${Math.max(1, Math.round(seconds))}s]`;
+  const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query })}`);
+  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { values: [number, string][] }[] } };
+  if (body.status !== "success" || body.data?.resultType !== "matrix") throw new Error(`${body.error ?? "not a range vector"} (query: ${query})`);
+  return body.data.result.flatMap((s) => s.values.map(([, v]) => Number(v)));
+}
+
 export interface ActiveAlert {
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
