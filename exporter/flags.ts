@@ -8,7 +8,7 @@ import { InputError } from "../core/errors.ts";
 import { PROVIDER_NAMES, type ProviderName } from "../core/providers/types.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
 
-/** Default port: 9866 is HDFS's DataNode transfer port, so we use 9877 (see docs/exporter.md). */
+/** Default port: 9866 is HDFS's DataNode transfer port, so we use 9877 (see README.md, "Flags"). */
 export const DEFAULT_PORT = 9877;
 export const DEFAULT_LISTEN_ADDRESS = `:${DEFAULT_PORT}`;
 export const DEFAULT_TELEMETRY_PATH = "/metrics";

@@ -1,9 +1,9 @@
 /**
  * Keeps the documented inputs/outputs tables in sync with action.yml (names, defaults, both ways), and
- * action.yml's defaults in sync with the defaults the code applies. The tables are read from README.md
- * when it carries the `<!-- action-inputs -->` marker, else from docs/action.md.
+ * action.yml's defaults in sync with the defaults the code applies. The tables are read from README.md,
+ * after its `<!-- action-inputs -->` and `<!-- action-outputs -->` markers.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -20,12 +20,7 @@ interface ActionYml {
 const action = parse(readFileSync(join(ROOT, "action.yml"), "utf8")) as ActionYml;
 
 function docText(): { file: string; text: string } {
-  const readme = join(ROOT, "README.md");
-  if (existsSync(readme)) {
-    const text = readFileSync(readme, "utf8");
-    if (text.includes("<!-- action-inputs -->")) return { file: "README.md", text };
-  }
-  return { file: "docs/action.md", text: readFileSync(join(ROOT, "docs/action.md"), "utf8") };
+  return { file: "README.md", text: readFileSync(join(ROOT, "README.md"), "utf8") };
 }
 
 /** The rows (cells, trimmed) of the first Markdown table after `marker`, header and separator dropped. */
