@@ -5,9 +5,8 @@
  * is parsed whatever the status.
  */
 import { send } from "../http.ts";
-import { redact } from "../redact.ts";
 import { withSlash } from "./legacy.ts";
-import { codeFailure, failure, oneLine, toBalance, transportFailure, unexpectedBody } from "./parse.ts";
+import { codeFailure, failure, interpretOutcome, oneLine, toBalance, unexpectedBody } from "./parse.ts";
 import type { BalanceRequest, BalanceResult, Provider, ProviderSpec } from "./types.ts";
 
 export type ClientKeyProviderSpec = ProviderSpec;
@@ -56,10 +55,7 @@ export function clientKeyProvider(spec: ClientKeyProviderSpec): Provider {
         signal: req.signal,
         secrets: [req.apiKey],
       });
-      const early = transportFailure(outcome);
-      const result =
-        early ?? (outcome.kind === "response" ? parseClientKeyBalance(outcome.status, outcome.body, outcome.truncated, spec) : failure("network", "no response"));
-      return result.ok ? result : { ...result, message: redact(result.message, [req.apiKey]) };
+      return interpretOutcome(outcome, (status, body, truncated) => parseClientKeyBalance(status, body, truncated, spec), req.apiKey);
     },
   };
 }

@@ -5,9 +5,8 @@
  * also occur, so every shape is accepted whatever the HTTP status.
  */
 import { send } from "../http.ts";
-import { redact } from "../redact.ts";
 import { looksLikeErrorCode } from "./error-codes.ts";
-import { codeFailure, failure, oneLine, toBalance, transportFailure, unexpectedBody } from "./parse.ts";
+import { codeFailure, failure, interpretOutcome, oneLine, toBalance, unexpectedBody } from "./parse.ts";
 import type { BalanceRequest, BalanceResult, Provider, ProviderSpec } from "./types.ts";
 
 export type LegacyProviderSpec = ProviderSpec;
@@ -64,9 +63,7 @@ export function legacyProvider(spec: LegacyProviderSpec): Provider {
         signal: req.signal,
         secrets: [req.apiKey],
       });
-      const early = transportFailure(outcome);
-      const result = early ?? (outcome.kind === "response" ? parseLegacyBalance(outcome.status, outcome.body, outcome.truncated, spec) : failure("network", "no response"));
-      return result.ok ? result : { ...result, message: redact(result.message, [req.apiKey]) };
+      return interpretOutcome(outcome, (status, body, truncated) => parseLegacyBalance(status, body, truncated, spec), req.apiKey);
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Shared helpers for turning an HTTP outcome into a BalanceResult. */
 import { type HttpOutcome, headerValue, retryAfterMs } from "../http.ts";
+import { redact } from "../redact.ts";
 import type { FailureReason } from "../reasons.ts";
 import { cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
 import type { BalanceFailure, BalanceResult } from "./types.ts";
@@ -79,4 +80,13 @@ export function unexpectedBody(status: number, body: string, truncated: boolean)
   if (status >= 500) return failure("upstream", `the provider answered HTTP ${status}: ${oneLine(body, 80)}`, { code: `HTTP_${status}` });
   const cut = truncated ? " (the body was cut off)" : "";
   return failure("malformed", `expected a balance, got ${JSON.stringify(oneLine(body, 80))} with HTTP ${status}${cut}`);
+}
+
+/** How a protocol reads an answer that made it through transportFailure(). */
+export type BodyParser = (status: number, body: string, truncated: boolean) => BalanceResult;
+
+/** One request's outcome as a BalanceResult: transport failures first, then the protocol's parser; the key redacted. */
+export function interpretOutcome(outcome: HttpOutcome, parse: BodyParser, apiKey: string): BalanceResult {
+  const result = outcome.kind === "response" ? (transportFailure(outcome) ?? parse(outcome.status, outcome.body, outcome.truncated)) : transportFailure(outcome)!;
+  return result.ok ? result : { ...result, message: redact(result.message, [apiKey]) };
 }
