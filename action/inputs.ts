@@ -2,6 +2,7 @@
  * The action's inputs, read and validated in one place. Every bad value becomes an InputError whose
  * message names the input and what was expected; nothing here touches the network.
  */
+import { parseCurrency } from "../core/currency.ts";
 import { parseDuration } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { type BatchLine, normaliseType, parseAmount, parseBatch, parseMargin, parsePrices, type PriceTable } from "../core/pricing.ts";
@@ -23,6 +24,8 @@ export interface ActionInputs {
   readonly apiKey: string;
   readonly provider: ProviderName;
   readonly apiUrl?: string;
+  /** The balance's currency when it is not the provider's default (a RuCaptcha account in USD). */
+  readonly currency?: string;
   readonly batch: readonly BatchLine[];
   readonly prices: PriceTable;
   readonly marginBp: number;
@@ -159,6 +162,9 @@ export function readInputs(getRaw: GetInput): ActionInputs {
   const apiUrlRaw = get("api-url");
   const apiUrl = apiUrlRaw ? parseApiUrl(apiUrlRaw) : undefined;
 
+  const currencyRaw = get("currency");
+  const currency = currencyRaw ? parseCurrency(currencyRaw, 'Input "currency"') : undefined;
+
   const batch = parseBatchInputs(get);
   const prices = get("prices") ? relabel("prices", "prices", () => parsePrices(get("prices"))) : {};
   const marginBp = relabel("safety-margin", "safety margin", () => parseMargin(get("safety-margin")));
@@ -179,6 +185,7 @@ export function readInputs(getRaw: GetInput): ActionInputs {
     apiKey,
     provider,
     ...(apiUrl ? { apiUrl } : {}),
+    ...(currency ? { currency } : {}),
     batch,
     prices,
     marginBp,

@@ -69,6 +69,7 @@ async function check(inputs: ActionInputs, provider: Provider, secrets: readonly
       provider,
       apiKey: inputs.apiKey,
       ...(inputs.apiUrl ? { apiUrl: inputs.apiUrl } : {}),
+      ...(inputs.currency ? { currency: inputs.currency } : {}),
       batch: inputs.batch,
       priceOverrides: inputs.prices,
       marginBp: inputs.marginBp,

@@ -16,6 +16,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
+import { parseCurrency } from "./currency.ts";
 import { parseDuration } from "./duration.ts";
 import { InputError } from "./errors.ts";
 import { effectivePrices, normaliseType, type PriceTable } from "./pricing.ts";
@@ -57,11 +58,6 @@ export function parseApiUrl(raw: string, where: string): string {
   return url.toString();
 }
 
-export function parseCurrency(raw: string, where: string): string {
-  const c = raw.trim().toUpperCase();
-  if (!/^[A-Z]{3}$/.test(c)) throw new InputError(`${where}: "${raw}" is not a currency code; expected three letters such as USD or RUB`);
-  return c;
-}
 
 /** Checks a key read from a file or the environment; the message never quotes the key. */
 export function checkKey(key: string, source: string): string {

@@ -131,6 +131,15 @@ describe("action bundle (dist/index.js) end to end", () => {
     expect(r.stdout).not.toContain("::warning");
   });
 
+  it("uses the declared currency: a RuCaptcha account in RUB needs its own prices, one in USD gets the defaults", async () => {
+    const rub = await runAction({ provider: "rucaptcha", batch: "image: 100" });
+    expect(rub.code).toBe(1);
+    expect(rub.stdout).toMatch(/no price for CAPTCHA type image \(the account's balance is in RUB/);
+    const usd = await runAction({ provider: "rucaptcha", currency: "usd", batch: "image: 100" });
+    expect(usd.code).toBe(0);
+    expect(usd.outputs).toMatchObject({ currency: "USD", required: "0.11", covered: "true" });
+  });
+
   it("fails the job when short, with a titled error annotation", async () => {
     const r = await runAction({ "batch-size": "5000", "captcha-type": "recaptcha_v2", "safety-margin": "20%", reserve: "1" });
     expect(r.code).toBe(1);

@@ -45,6 +45,11 @@ describe("action inputs", () => {
     ]);
   });
 
+  it("reads the balance's currency, for accounts not in the provider's usual one", () => {
+    expect(inputs({ "api-key": KEY, provider: "rucaptcha", currency: "usd", batch: "image=1" }).currency).toBe("USD");
+    expect(refusal({ "api-key": KEY, currency: "dollars", batch: "image=1" })).toMatch(/Input "currency": "dollars" is not a currency code/);
+  });
+
   it("reads the batch-size + captcha-type pair", () => {
     const i = inputs({ "api-key": KEY, "batch-size": "2500", "captcha-type": "reCAPTCHA-v3" });
     expect(i.batch).toEqual([{ type: "recaptcha_v3", count: 2500 }]);
