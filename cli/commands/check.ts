@@ -33,7 +33,7 @@ function formatQuote(q: BatchQuote): string {
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: "check",
-  describe: "Budget gate: can the balance pay for a batch? (exit 0 covered, 1 not covered, 2 could not check)",
+  describe: "Budget gate: can the balance pay for a batch? (exit 0 yes, 1 no, 2 could not check)",
   builder: (y) =>
     withProviderOptions(y)
       .option("batch", {
@@ -53,8 +53,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .epilog(
         [
           "required = Σ count × price × (1 + margin) + reserve; covered when balance ≥ required.",
-          "With --json prints balance, currency, required, shortfall, covered, lines and solves_remaining per type",
-          '(on failure {"provider","reason","message"}).',
+          "With --json prints balance, currency, required, shortfall, covered, lines and",
+          'solves_remaining per type (on failure {"provider","reason","message"}).',
           "",
           "Exit codes: 0 covered, 1 not covered, 2 could not check (balance unreadable or bad arguments).",
         ].join("\n"),

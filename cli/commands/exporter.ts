@@ -39,16 +39,19 @@ export const exporterCommand: CommandModule<object, RawExporterFlags> = {
       .example("$0 exporter --demo", "See it work within a minute, against the built-in simulator")
       .epilog(
         [
-          "The exporter checks each account's balance in the background, on the account's own interval (with",
-          "jitter, within the provider's limits: Anti-Captcha at most every 30 s; 2Captcha/RuCaptcha default 5 m",
-          "because balance calls count against the res.php quota). A scrape only reads cached values, so it answers",
-          "in about a millisecond whatever the provider does; captcha_up and captcha_last_success_timestamp_seconds",
-          "say how fresh they are. Rejected keys, bans and lack of funds stop polling for their cool-down.",
+          "The exporter checks each account's balance in the background, on the account's own interval",
+          "(with jitter, within the provider's limits: Anti-Captcha at most every 30 s;",
+          "2Captcha/RuCaptcha default 5 m because balance calls count against the res.php quota). A",
+          "scrape only reads cached values, so it answers in about a millisecond whatever the provider",
+          "does; captcha_up and captcha_last_success_timestamp_seconds say how fresh they are. Rejected",
+          "keys, bans and lack of funds stop polling for their cool-down.",
           "",
-          "Endpoints: / (landing page), the telemetry path, /-/healthy, /-/ready (after every account's first check).",
-          "Send SIGTERM or SIGINT to stop: the state file is written and the exporter exits 0.",
-          "Exit codes: 0 stopped cleanly, 1 unexpected failure, 2 bad flags or configuration.",
-          "Never pass a key on the command line: use the environment, a key file, or the config file's key references.",
+          "Endpoints: / (landing page), the telemetry path, /-/healthy, /-/ready (after every account's",
+          "first check). Send SIGTERM or SIGINT to stop: the state file is written and the exporter",
+          "exits 0. Exit codes: 0 stopped cleanly, 1 unexpected failure, 2 bad flags or configuration.",
+          "",
+          "Never pass a key on the command line: use the environment, a key file, or the config file's",
+          "key references.",
         ].join("\n"),
       ),
   handler: async (argv) => {
