@@ -52,13 +52,14 @@ export const LULL_MIN_EXPECTED_HOURS = 3;
 export const LULL_MIN_HISTORY_HOURS = HOURS_PER_DAY;
 /** Standard deviations of the history's noise by which a lull must fall short of the expectation. */
 export const LULL_MIN_Z = 3;
-/** Longest lull considered. */
-export const LULL_MAX_HOURS = 2 * HOURS_PER_DAY;
 /**
- * A lull is projected to go on for as long again as it has lasted, but at most one day: a missed
- * alert costs more than a false one, so a quiet spell buys little credit.
+ * Longest lull considered: the level window. A lull is projected to go on for as long again as it
+ * has lasted (the median remaining length of a spell of unknown length, by the Copernican argument),
+ * then the profile's level resumes; so a business-hours account's weekend buys a weekend's credit,
+ * and a job that has stopped for good gains credit as the quiet lasts, until the level window
+ * holds nothing else.
  */
-export const LULL_MAX_PROJECTED_HOURS = HOURS_PER_DAY;
+export const LULL_MAX_HOURS = LEVEL_HOURS;
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
 const LULL_EXIT_COVER = 20 * 60;
 
@@ -316,7 +317,7 @@ export class RunwayEstimator {
    * needing RECENT_MIN_Z standard deviations before any weight): an account whose spend has grown
    * shows it within a day, a bursty one keeps its weekly level. Only increases count: a quiet day is
    * weak evidence about tomorrow (replays paged too late when it counted), and strong drops are the
-   * lull's job, projected for a bounded time.
+   * lull's job, projected for as long again as they have lasted.
    */
   private recentDay(level: number, m2: number): number {
     if (!(level > 0) || !Number.isFinite(m2)) return 1;
@@ -326,15 +327,30 @@ export class RunwayEstimator {
     let n = 0;
     let sum = 0;
     let sumSq = 0;
+    let diffSq = 0;
+    let diffs = 0;
+    let prev = Number.NaN;
     for (let k = 1; k < LEVEL_HOURS / HOURS_PER_DAY; k++) {
       const r = this.dayRatio(level, k);
-      if (r === null) continue;
+      if (r === null) {
+        prev = Number.NaN;
+        continue;
+      }
       n++;
       sum += r.ratio;
       sumSq += r.ratio * r.ratio;
+      if (!Number.isNaN(prev)) {
+        diffSq += (r.ratio - prev) ** 2;
+        diffs++;
+      }
+      prev = r.ratio;
     }
     if (n < RECENT_MIN_DAYS) return 1;
-    const scatter = Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
+    const variance = Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
+    // von Neumann's estimate (half the mean squared difference of consecutive days) once there are
+    // two differences: a steady growth of spend is a trend, not scatter, and must not hide the last
+    // day's rise the way the variance around the mean would
+    const scatter = diffs >= 2 ? diffSq / (2 * diffs) : variance;
     const hourly = ((last.cover / HOUR) * m2) / (last.expected * last.expected);
     const noise = Math.max(scatter, hourly);
     const d = last.ratio - 1;
@@ -482,8 +498,8 @@ export class RunwayEstimator {
   }
 
   /**
-   * The lull to project, if any: the quiet level goes on for as long again as it has lasted so far
-   * (at most LULL_MAX_PROJECTED_HOURS), then the profile's level resumes. Spending at the expectation in the
+   * The lull to project, if any: the quiet level goes on for as long again as it has lasted so far,
+   * then the profile's level resumes. Spending at the expectation in the
    * current hour ends it at once.
    */
   private currentLull(level: number): Lull | null {
@@ -496,7 +512,7 @@ export class RunwayEstimator {
     const cover = ring.cover[s]!;
     if (ring.holds(h) && cover >= LULL_EXIT_COVER && ring.spend[s]! >= level * this.profileAt(h) * cover) return null;
     const lull = this.lull;
-    lull.until = (ring.head + Math.min(this.lullHours, LULL_MAX_PROJECTED_HOURS)) * HOUR;
+    lull.until = (ring.head + this.lullHours) * HOUR;
     lull.factor = this.lullFactor;
     return lull;
   }

@@ -116,6 +116,7 @@ export function dayOfWeekProfile(
   out.fill(1);
   if (!(level > 0) || !Number.isFinite(hourVariance)) return out;
   const sums = new Float64Array(DAYS_PER_WEEK);
+  const sumSqs = new Float64Array(DAYS_PER_WEEK);
   const counts = new Uint8Array(DAYS_PER_WEEK);
   let noise = 0;
   let days = 0;
@@ -132,18 +133,29 @@ export function dayOfWeekProfile(
     }
     if (cover < DAY / 2 || !(expected > 0)) continue;
     const dow = dayOfWeek(d * HOURS_PER_DAY);
-    sums[dow]! += spend / expected;
+    const ratio = spend / expected;
+    sums[dow]! += ratio;
+    sumSqs[dow]! += ratio * ratio;
     counts[dow]!++;
     noise += (HOURS_PER_DAY * hourVariance) / (expected * expected);
     days++;
   }
   if (days < MIN_WEEKLY_DAYS) return out;
   let mean = 0;
+  let within = 0;
+  let withinDf = 0;
   for (let i = 0; i < DAYS_PER_WEEK; i++) {
-    if (counts[i] === 0) return out;
-    sums[i] = sums[i]! / counts[i]!;
+    const n = counts[i]!;
+    if (n === 0) return out;
+    sums[i] = sums[i]! / n;
     mean += sums[i]!;
+    within += Math.max(0, sumSqs[i]! - n * sums[i]! ** 2);
+    withinDf += n - 1;
   }
+  // the variance of one day's ratio: at least what the hours' noise gives, and at least how much
+  // the same day of the week differs from one week to the next (a cycle must repeat: a trend,
+  // which makes every day differ from the last, is not a weekly profile)
+  const dayNoise = Math.max(noise / days, withinDf > 0 ? within / withinDf : 0);
   mean /= DAYS_PER_WEEK;
   if (!(mean > 0)) return out;
   let between = 0;
@@ -151,7 +163,7 @@ export function dayOfWeekProfile(
   for (let i = 0; i < DAYS_PER_WEEK; i++) {
     between += (sums[i]! / mean - 1) ** 2;
     // noise of a day-of-week mean: one day's variance over its count (relative to the mean)
-    meanNoise += noise / days / counts[i]! / (mean * mean);
+    meanNoise += dayNoise / counts[i]! / (mean * mean);
   }
   between /= DAYS_PER_WEEK - 1;
   meanNoise /= DAYS_PER_WEEK;

@@ -4,7 +4,7 @@
  * intervals, rounded like a provider API, with observation gaps.
  */
 
-export type Scenario = "steady" | "diurnal" | "batch" | "topups" | "leak";
+export type Scenario = "steady" | "diurnal" | "batch" | "topups" | "leak" | "growth" | "slowdown" | "mixed";
 
 export interface TraceOptions {
   scenario: Scenario;
@@ -56,7 +56,8 @@ function spendPerMinute(scenario: Scenario, minutes: number, rand: () => number)
   const spend = new Float64Array(minutes);
   let leakAt: number | null = null;
   const weekendOffset = Math.floor(rand() * 7);
-  if (scenario === "leak") leakAt = Math.floor(minutes * (0.45 + 0.2 * rand()));
+  // the moment spend changes in a way nothing before it foretells (leak: jumps; slowdown: drops)
+  if (scenario === "leak" || scenario === "slowdown") leakAt = Math.floor(minutes * (0.45 + 0.2 * rand()));
   const leakFactor = 3 + 3 * rand();
   let burstLeft = 0;
   let burstRate = 0;
@@ -72,11 +73,30 @@ function spendPerMinute(scenario: Scenario, minutes: number, rand: () => number)
       case "leak":
         rate = leakAt !== null && m >= leakAt ? leakFactor : 1;
         break;
+      case "growth":
+        // a business growing: spend triples over the trace
+        rate = 1 + (2 * m) / minutes;
+        break;
+      case "slowdown":
+        rate = leakAt !== null && m >= leakAt ? 1 / leakFactor : 1;
+        break;
+      case "mixed":
       case "diurnal": {
         const day = Math.floor(m / 1440);
         const weekend = (day + weekendOffset) % 7 >= 5;
         const business = hour >= 8 && hour < 19 ? Math.sin((Math.PI * (hour - 8)) / 11) : 0;
         rate = (0.1 + 2.5 * business) * (weekend ? 0.3 : 1);
+        if (scenario === "mixed") {
+          // business hours plus batch jobs started during working days
+          if (burstLeft <= 0 && business > 0 && !weekend && rand() < 1 / (8 * 60)) {
+            burstLeft = 15 + Math.floor(rand() * 45);
+            burstRate = 10 + rand() * 40;
+          }
+          if (burstLeft > 0) {
+            rate += burstRate;
+            burstLeft--;
+          }
+        }
         break;
       }
       case "batch": {

@@ -34,6 +34,13 @@ describe("runway estimator accuracy on generated traces", () => {
     { scenario: "leak", bound: 0.03 },
     { scenario: "diurnal", bound: 0.45, baselineWorseBy: 3 },
     { scenario: "batch", bound: 0.8, baselineWorseBy: 3 },
+    // business hours plus batch jobs on working days
+    { scenario: "mixed", bound: 0.95, baselineWorseBy: 1.5 },
+    // spend drops to a third to a sixth and stays there (scored from the drop on)
+    { scenario: "slowdown", bound: 0.05 },
+    // spend triples over six days: the week's level lags the current rate, and predict_linear, which
+    // follows the last hours, does better (about 0.22); a known weakness, held here so it does not grow
+    { scenario: "growth", bound: 0.55 },
   ];
   for (const { scenario, bound, baselineWorseBy } of cases) {
     it(`${scenario}: median error under ${bound}${baselineWorseBy ? `, predict_linear ${baselineWorseBy}x worse` : ""}`, () => {
@@ -154,7 +161,7 @@ function feed(e: RunwayEstimator, state: { t: number; balance: number }, hours: 
 }
 
 describe("runway estimator: lulls, weekly cycles and growth", () => {
-  it("projects a quiet spell that the history cannot explain, for a bounded time", () => {
+  it("projects a quiet spell that the history cannot explain, for as long again as it has lasted", () => {
     // three days at 1 unit/h, then 12 quiet hours at 0.2/h, leaving 20 units
     const e = new RunwayEstimator();
     const s = { t: T0, balance: 20 + 3 * 24 + 12 * 0.2 };
@@ -168,6 +175,34 @@ describe("runway estimator: lulls, weekly cycles and growth", () => {
     // spending again at the old rate ends it within the hour
     const back = feed(e, s, 1, () => 1);
     expect(Math.abs(back.runwaySeconds! / ((s.balance / level) * HOUR) - 1)).toBeLessThan(0.05);
+  });
+
+  it("gives a lasting slowdown as much credit again as it has lasted, days included", () => {
+    // three days at 1 unit/h, then two days at a quarter of that, leaving 30 units
+    const e = new RunwayEstimator();
+    const s = { t: T0, balance: 30 + 3 * 24 + 48 * 0.25 };
+    feed(e, s, 3 * 24, () => 1);
+    const est = feed(e, s, 48, () => 0.25);
+    // 48 more quiet hours (12 units), then the week's level: 73.7 h. A lull capped at a day would
+    // say 58 h, the old rate 30 h
+    const level = (3 * 24 + 48 * 0.25) / (5 * 24);
+    const expected = (48 + (30 - 48 * 0.25) / level) * HOUR;
+    expect(Math.abs(est.runwaySeconds! / expected - 1)).toBeLessThan(0.05);
+  });
+
+  it("does not take a steady growth for a weekly cycle", () => {
+    // spend grows 10 % a day for eight days: every day differs from the one a week before, so no
+    // day-of-week profile may be learned (it would project next week's days at last week's rate)
+    const e = new RunwayEstimator();
+    const start = Math.floor(T0 / HOUR);
+    const rate = (h: number) => 1.1 ** ((h - start) / 24);
+    let total = 0;
+    for (let i = 0; i < 8 * 24; i++) total += rate(start + i);
+    const est = feed(e, { t: T0, balance: 100 + total }, 8 * 24, rate);
+    // at the current rate: 46.7 h; read as a weekly cycle it said 60 h
+    const current = (100 / rate(start + 8 * 24)) * HOUR;
+    expect(est.runwaySeconds! / current).toBeLessThan(1.15);
+    expect(est.runwaySeconds! / current).toBeGreaterThan(0.85);
   });
 
   it("does not take a gap between batch runs for a lull", () => {
