@@ -52,14 +52,22 @@ export const LULL_MIN_EXPECTED_HOURS = 3;
 export const LULL_MIN_HISTORY_HOURS = HOURS_PER_DAY;
 /** Standard deviations of the history's noise by which a lull must fall short of the expectation. */
 export const LULL_MIN_Z = 3;
-/**
- * Longest lull considered: the level window. A lull is projected to go on for as long again as it
- * has lasted (the median remaining length of a spell of unknown length, by the Copernican argument),
- * then the profile's level resumes; so a business-hours account's weekend buys a weekend's credit,
- * and a job that has stopped for good gains credit as the quiet lasts, until the level window
- * holds nothing else.
- */
+/** Longest lull considered: the level window. */
 export const LULL_MAX_HOURS = LEVEL_HOURS;
+/**
+ * How likely a lull is to be for good (a job that has ended) rather than a pause (a weekend, a
+ * customer's pipeline down for a while): one in four.
+ */
+export const LULL_PERMANENT_PRIOR = 0.25;
+/**
+ * A lull is projected to go on for this many times as long as it has lasted, then the profile's
+ * level resumes. The remaining length of a pause that has lasted L is, by the Copernican argument,
+ * longer than x with probability L / (L + x); with a LULL_PERMANENT_PRIOR chance of no end at all,
+ * the median remaining length is L * 0.5 / (0.5 - prior): twice the elapsed quiet for one in four.
+ * So a weekend buys about a weekend's credit, and a job that has stopped for good gains credit as
+ * the quiet lasts, until the level window holds nothing else.
+ */
+export const LULL_PROJECTION_FACTOR = 0.5 / (0.5 - LULL_PERMANENT_PRIOR);
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
 const LULL_EXIT_COVER = 20 * 60;
 
@@ -317,7 +325,7 @@ export class RunwayEstimator {
    * needing RECENT_MIN_Z standard deviations before any weight): an account whose spend has grown
    * shows it within a day, a bursty one keeps its weekly level. Only increases count: a quiet day is
    * weak evidence about tomorrow (replays paged too late when it counted), and strong drops are the
-   * lull's job, projected for as long again as they have lasted.
+   * lull's job, projected for twice as long as they have lasted.
    */
   private recentDay(level: number, m2: number): number {
     if (!(level > 0) || !Number.isFinite(m2)) return 1;
@@ -498,8 +506,8 @@ export class RunwayEstimator {
   }
 
   /**
-   * The lull to project, if any: the quiet level goes on for as long again as it has lasted so far,
-   * then the profile's level resumes. Spending at the expectation in the
+   * The lull to project, if any: the quiet level goes on for LULL_PROJECTION_FACTOR times as long as
+   * it has lasted so far, then the profile's level resumes. Spending at the expectation in the
    * current hour ends it at once.
    */
   private currentLull(level: number): Lull | null {
@@ -512,7 +520,7 @@ export class RunwayEstimator {
     const cover = ring.cover[s]!;
     if (ring.holds(h) && cover >= LULL_EXIT_COVER && ring.spend[s]! >= level * this.profileAt(h) * cover) return null;
     const lull = this.lull;
-    lull.until = (ring.head + this.lullHours) * HOUR;
+    lull.until = (ring.head + LULL_PROJECTION_FACTOR * this.lullHours) * HOUR;
     lull.factor = this.lullFactor;
     return lull;
   }

@@ -161,32 +161,32 @@ function feed(e: RunwayEstimator, state: { t: number; balance: number }, hours: 
 }
 
 describe("runway estimator: lulls, weekly cycles and growth", () => {
-  it("projects a quiet spell that the history cannot explain, for as long again as it has lasted", () => {
+  it("projects a quiet spell that the history cannot explain, for twice as long as it has lasted", () => {
     // three days at 1 unit/h, then 12 quiet hours at 0.2/h, leaving 20 units
     const e = new RunwayEstimator();
     const s = { t: T0, balance: 20 + 3 * 24 + 12 * 0.2 };
     feed(e, s, 3 * 24, () => 1);
-    // steady spend has never been this low, so it is a lull, projected 12 more hours at its rate;
+    // steady spend has never been this low, so it is a lull, projected 24 more hours at its rate;
     // then the week's level (which includes the quiet hours) resumes. Without it: 20 / level = 22.6 h
     const quiet = feed(e, s, 12, () => 0.2);
     const level = (3 * 24 + 12 * 0.2) / (3 * 24 + 12);
-    const expected = (12 + (20 - 12 * 0.2) / level) * HOUR;
+    const expected = (24 + (20 - 24 * 0.2) / level) * HOUR;
     expect(Math.abs(quiet.runwaySeconds! / expected - 1)).toBeLessThan(0.05);
     // spending again at the old rate ends it within the hour
     const back = feed(e, s, 1, () => 1);
     expect(Math.abs(back.runwaySeconds! / ((s.balance / level) * HOUR) - 1)).toBeLessThan(0.05);
   });
 
-  it("gives a lasting slowdown as much credit again as it has lasted, days included", () => {
+  it("gives a lasting slowdown credit for twice as long as it has lasted, days included", () => {
     // three days at 1 unit/h, then two days at a quarter of that, leaving 30 units
     const e = new RunwayEstimator();
     const s = { t: T0, balance: 30 + 3 * 24 + 48 * 0.25 };
     feed(e, s, 3 * 24, () => 1);
     const est = feed(e, s, 48, () => 0.25);
-    // 48 more quiet hours (12 units), then the week's level: 73.7 h. A lull capped at a day would
+    // 96 more quiet hours (24 units), then the week's level: 104.6 h. A lull capped at a day would
     // say 58 h, the old rate 30 h
     const level = (3 * 24 + 48 * 0.25) / (5 * 24);
-    const expected = (48 + (30 - 48 * 0.25) / level) * HOUR;
+    const expected = (96 + (30 - 96 * 0.25) / level) * HOUR;
     expect(Math.abs(est.runwaySeconds! / expected - 1)).toBeLessThan(0.05);
   });
 

@@ -1,0 +1,136 @@
+/**
+ * Accuracy of the runway estimator on the project's generated traces (`npm run accuracy`), scored
+ * like the shared trace scorer: per family the mean over traces of the median |ln(estimate/truth)|
+ * (rows after 6 h of history with a truth of 30 min to 14 days, an unknown estimate counting as
+ * 60 days), the share within 25 %, and for a 24 h alert the missed-alert rate (truth under 18 h,
+ * estimate 24 h or more) and the false-alarm rate (truth over 36 h, estimate under 24 h), side by
+ * side with predict_linear over 6 h. Deterministic: the same seeds give the same table.
+ *
+ *   npm run accuracy [-- --seeds N] [--scenarios steady,batch]
+ */
+import { RunwayEstimator } from "../core/runway/estimator.ts";
+import { generateTrace, predictLinear, type Scenario, type TraceRow } from "../test/helpers/traces.ts";
+
+const DAY = 86_400;
+const CAP = 60 * DAY;
+const ALL: Scenario[] = ["steady", "diurnal", "batch", "topups", "leak", "growth", "slowdown", "mixed"];
+/** Poll intervals cycled through by seed: fixed 30 s, fixed 60 s, 30 s to 5 min, fixed 5 min. */
+const POLLS: [number, number][] = [
+  [30, 30],
+  [60, 60],
+  [30, 300],
+  [300, 300],
+];
+
+interface Metrics {
+  median: number;
+  within: number;
+  miss: number | null;
+  falseAlarm: number | null;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function metrics(rows: TraceRow[], estimates: (number | null)[]): Metrics | null {
+  const t0 = rows[0]!.t;
+  const errs: number[] = [];
+  let within = 0;
+  let missN = 0;
+  let missD = 0;
+  let faN = 0;
+  let faD = 0;
+  rows.forEach((r, i) => {
+    const truth = r.scored ? r.truth : null;
+    if (truth === null || truth < 1800 || truth > 14 * DAY || r.t - t0 < 6 * 3600) return;
+    const e = estimates[i];
+    const v = e === null || e === undefined ? CAP : Math.min(Math.max(e, 60), CAP);
+    errs.push(Math.abs(Math.log(v / truth)));
+    if (v / truth >= 0.8 && v / truth <= 1.25) within++;
+    if (truth < 0.75 * DAY) {
+      missD++;
+      if (v >= DAY) missN++;
+    }
+    if (truth > 1.5 * DAY) {
+      faD++;
+      if (v < DAY) faN++;
+    }
+  });
+  if (errs.length === 0) return null;
+  errs.sort((a, b) => a - b);
+  const n = errs.length;
+  const median = n % 2 ? errs[(n - 1) / 2]! : (errs[n / 2 - 1]! + errs[n / 2]!) / 2;
+  return { median, within: within / n, miss: missD ? missN / missD : null, falseAlarm: faD ? faN / faD : null };
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
+function summarize(ms: Metrics[]) {
+  return {
+    median: mean(ms.map((m) => m.median)),
+    within: mean(ms.map((m) => m.within)),
+    miss: mean(ms.flatMap((m) => (m.miss === null ? [] : [m.miss]))),
+    falseAlarm: mean(ms.flatMap((m) => (m.falseAlarm === null ? [] : [m.falseAlarm]))),
+  };
+}
+
+const seeds = Number(arg("seeds") ?? 20);
+if (!Number.isInteger(seeds) || seeds < 1) {
+  console.error(`accuracy: --seeds must be a positive integer, got ${arg("seeds")}`);
+  process.exit(2);
+}
+const scenarios = (arg("scenarios")?.split(",") ?? ALL) as Scenario[];
+for (const s of scenarios) {
+  if (!ALL.includes(s)) {
+    console.error(`accuracy: unknown scenario "${s}" (expected some of ${ALL.join(", ")})`);
+    process.exit(2);
+  }
+}
+
+const ours = new Map<Scenario, Metrics[]>();
+const linear = new Map<Scenario, Metrics[]>();
+let traces = 0;
+let rows = 0;
+for (const scenario of scenarios) {
+  for (let seed = 100; seed < 100 + seeds; seed++) {
+    // 3 to 12 days, every poll pattern, 3 to 5 decimals, observation gaps in every other trace
+    const trace = generateTrace({
+      scenario,
+      seed,
+      days: 3 + ((seed * 37) % 10),
+      poll: POLLS[seed % POLLS.length]!,
+      decimals: 3 + (seed % 3),
+      gaps: seed % 2 === 0,
+    });
+    const e = new RunwayEstimator();
+    const m = metrics(
+      trace.rows,
+      trace.rows.map((r) => e.observe(r.t, r.balance).runwaySeconds),
+    );
+    const l = metrics(trace.rows, predictLinear(trace.rows, 6 * 3600));
+    if (m) (ours.get(scenario) ?? ours.set(scenario, []).get(scenario)!).push(m);
+    if (l) (linear.get(scenario) ?? linear.set(scenario, []).get(scenario)!).push(l);
+    traces++;
+    rows += trace.rows.length;
+  }
+}
+
+const pct = (x: number) => (Number.isNaN(x) ? "-" : `${(100 * x).toFixed(1)} %`);
+console.log(`${traces} generated traces (${seeds} seeds per scenario), ${rows.toLocaleString("en")} rows`);
+console.log("");
+console.log("| scenario | captcha-runway | predict_linear 6h | within25 | miss24h | fa24h |");
+console.log("|---|---|---|---|---|---|");
+for (const scenario of scenarios) {
+  const o = summarize(ours.get(scenario) ?? []);
+  const l = summarize(linear.get(scenario) ?? []);
+  console.log(
+    `| ${scenario} | ${o.median.toFixed(3)} | ${l.median.toFixed(3)} | ${o.within.toFixed(2)} | ${pct(o.miss)} | ${pct(o.falseAlarm)} |`,
+  );
+}
+const o = summarize([...ours.values()].flat());
+const l = summarize([...linear.values()].flat());
+console.log(
+  `| **all** | **${o.median.toFixed(3)}** | ${l.median.toFixed(3)} | ${o.within.toFixed(2)} | ${pct(o.miss)} | ${pct(o.falseAlarm)} |`,
+);
