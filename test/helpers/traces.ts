@@ -52,7 +52,7 @@ export function rng(seed: number): () => number {
 }
 
 /** Per-minute spend of a scenario over `minutes` minutes, with unit-free magnitudes. */
-function spendPerMinute(scenario: Scenario, minutes: number, rand: () => number): { spend: Float64Array; leakAt: number | null } {
+export function spendPerMinute(scenario: Scenario, minutes: number, rand: () => number): { spend: Float64Array; leakAt: number | null } {
   const spend = new Float64Array(minutes);
   let leakAt: number | null = null;
   const weekendOffset = Math.floor(rand() * 7);
