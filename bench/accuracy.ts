@@ -19,12 +19,11 @@ import {
   predictLinear,
   rng,
   type Scenario,
+  type Score,
+  scoreEstimates,
   spendPerMinute,
-  type TraceRow,
 } from "../test/helpers/traces.ts";
 
-const DAY = 86_400;
-const CAP = 60 * DAY;
 const ALL: Scenario[] = ["steady", "diurnal", "batch", "topups", "leak", "growth", "slowdown", "mixed"];
 /** Poll intervals cycled through by seed: fixed 30 s, fixed 60 s, 30 s to 5 min, fixed 5 min. */
 const POLLS: [number, number][] = [
@@ -34,47 +33,9 @@ const POLLS: [number, number][] = [
   [300, 300],
 ];
 
-interface Metrics {
-  median: number;
-  within: number;
-  miss: number | null;
-  falseAlarm: number | null;
-}
-
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function metrics(rows: TraceRow[], estimates: (number | null)[]): Metrics | null {
-  const t0 = rows[0]!.t;
-  const errs: number[] = [];
-  let within = 0;
-  let missN = 0;
-  let missD = 0;
-  let faN = 0;
-  let faD = 0;
-  rows.forEach((r, i) => {
-    const truth = r.scored ? r.truth : null;
-    if (truth === null || truth < 1800 || truth > 14 * DAY || r.t - t0 < 6 * 3600) return;
-    const e = estimates[i];
-    const v = e === null || e === undefined ? CAP : Math.min(Math.max(e, 60), CAP);
-    errs.push(Math.abs(Math.log(v / truth)));
-    if (v / truth >= 0.8 && v / truth <= 1.25) within++;
-    if (truth < 0.75 * DAY) {
-      missD++;
-      if (v >= DAY) missN++;
-    }
-    if (truth > 1.5 * DAY) {
-      faD++;
-      if (v < DAY) faN++;
-    }
-  });
-  if (errs.length === 0) return null;
-  errs.sort((a, b) => a - b);
-  const n = errs.length;
-  const median = n % 2 ? errs[(n - 1) / 2]! : (errs[n / 2 - 1]! + errs[n / 2]!) / 2;
-  return { median, within: within / n, miss: missD ? missN / missD : null, falseAlarm: faD ? faN / faD : null };
 }
 
 /**
@@ -106,7 +67,7 @@ function batchOracle(futures: number): (balance: number) => number {
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
-function summarize(ms: Metrics[]) {
+function summarize(ms: Score[]) {
   return {
     median: mean(ms.map((m) => m.median)),
     within: mean(ms.map((m) => m.within)),
@@ -128,9 +89,9 @@ for (const s of scenarios) {
   }
 }
 
-const ours = new Map<Scenario, Metrics[]>();
-const linear = new Map<Scenario, Metrics[]>();
-const oracle: Metrics[] = [];
+const ours = new Map<Scenario, Score[]>();
+const linear = new Map<Scenario, Score[]>();
+const oracle: Score[] = [];
 const medianWait = scenarios.includes("batch") ? batchOracle(2000) : null;
 let traces = 0;
 let rows = 0;
@@ -146,19 +107,19 @@ for (const scenario of scenarios) {
       gaps: seed % 2 === 0,
     });
     const e = new RunwayEstimator();
-    const m = metrics(
+    const m = scoreEstimates(
       trace.rows,
       trace.rows.map((r) => e.observe(r.t, r.balance).runwaySeconds),
     );
-    const l = metrics(trace.rows, predictLinear(trace.rows, 6 * 3600));
-    if (m) (ours.get(scenario) ?? ours.set(scenario, []).get(scenario)!).push(m);
-    if (l) (linear.get(scenario) ?? linear.set(scenario, []).get(scenario)!).push(l);
+    const l = scoreEstimates(trace.rows, predictLinear(trace.rows, 6 * 3600));
+    if (m.rows > 0) (ours.get(scenario) ?? ours.set(scenario, []).get(scenario)!).push(m);
+    if (l.rows > 0) (linear.get(scenario) ?? linear.set(scenario, []).get(scenario)!).push(l);
     if (scenario === "batch" && medianWait) {
-      const best = metrics(
+      const best = scoreEstimates(
         trace.rows,
         trace.rows.map((r) => medianWait(r.balance)),
       );
-      if (best) oracle.push(best);
+      if (best.rows > 0) oracle.push(best);
     }
     traces++;
     rows += trace.rows.length;

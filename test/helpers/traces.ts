@@ -211,22 +211,49 @@ export interface Score {
   /** Median |ln(estimate / truth)| (unknown estimates count as 60 days). */
   median: number;
   rows: number;
+  /** Share of the scored rows within 25 % of the truth. */
+  within: number;
+  /** 24 h alert: share of rows with a truth under 18 h whose estimate is 24 h or more (null: no such row). */
+  miss: number | null;
+  /** 24 h alert: share of rows with a truth over 36 h whose estimate is under 24 h (null: no such row). */
+  falseAlarm: number | null;
 }
 
-const CAP = 60 * 86_400;
+const DAY = 86_400;
+const CAP = 60 * DAY;
 
 /** Scores estimates like the project's trace scorer: rows after 6 h of history with a truth of 30 min to 14 days. */
 export function scoreEstimates(rows: TraceRow[], estimates: (number | null)[]): Score {
   const errs: number[] = [];
   const t0 = rows[0]!.t;
+  let within = 0;
+  let missN = 0;
+  let missD = 0;
+  let faN = 0;
+  let faD = 0;
   rows.forEach((r, i) => {
-    if (r.truth === null || !r.scored || r.truth < 1800 || r.truth > 14 * 86_400 || r.t - t0 < 6 * 3600) return;
+    if (r.truth === null || !r.scored || r.truth < 1800 || r.truth > 14 * DAY || r.t - t0 < 6 * 3600) return;
     const e = estimates[i];
     const v = e === null || e === undefined ? CAP : Math.min(Math.max(e, 60), CAP);
     errs.push(Math.abs(Math.log(v / r.truth)));
+    if (v / r.truth >= 0.8 && v / r.truth <= 1.25) within++;
+    if (r.truth < 0.75 * DAY) {
+      missD++;
+      if (v >= DAY) missN++;
+    }
+    if (r.truth > 1.5 * DAY) {
+      faD++;
+      if (v < DAY) faN++;
+    }
   });
   errs.sort((a, b) => a - b);
-  return { median: errs.length ? errs[(errs.length - 1) >> 1]! : Number.NaN, rows: errs.length };
+  return {
+    median: errs.length ? errs[(errs.length - 1) >> 1]! : Number.NaN,
+    rows: errs.length,
+    within: errs.length ? within / errs.length : Number.NaN,
+    miss: missD ? missN / missD : null,
+    falseAlarm: faD ? faN / faD : null,
+  };
 }
 
 /** PromQL predict_linear / deriv: least-squares slope of the balance over a sliding window. */
