@@ -10,7 +10,7 @@ import { type FailureReason, RETRY_POLICY, type RetryPolicy } from "../core/reas
 import type { RunwayEstimate } from "../core/runway/types.ts";
 import type { Logger } from "./logger.ts";
 import type { AccountLabels, ExporterMetrics } from "./metrics.ts";
-import { firstCheckDelayMs, nextCheckDelayMs, type ScheduleParams } from "./schedule.ts";
+import { firstCheckDelayMs, nextCheckDelayMs, type ScheduleParams } from "../core/schedule.ts";
 
 /** The part of core/runway's RunwayEstimator the poller uses. */
 export interface Estimator {

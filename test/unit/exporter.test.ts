@@ -10,7 +10,7 @@ import { resolveExporterOptions, parseListenAddress, DEFAULT_STATE_FILE } from "
 import { balanceChart, escapeHtml, formatDuration, renderLanding } from "../../exporter/landing.ts";
 import { createLogger } from "../../exporter/logger.ts";
 import { emptyErrors, type AccountStatus } from "../../exporter/poller.ts";
-import { firstCheckDelayMs, nextCheckDelayMs, type ScheduleParams } from "../../exporter/schedule.ts";
+import { firstCheckDelayMs, nextCheckDelayMs, type ScheduleParams } from "../../core/schedule.ts";
 import { wantsOpenMetrics } from "../../exporter/server.ts";
 import { validateStateDocument } from "../../exporter/state-file.ts";
 import { parseWebConfig } from "../../exporter/web-config.ts";

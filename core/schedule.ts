@@ -1,6 +1,6 @@
 /**
  * When to ask a provider again: pure functions of the last outcome, so the rules are unit-tested
- * without timers.
+ * without timers. Shared by the exporter's pollers and the balance guard, so both back off alike.
  *
  * - success: the account's interval plus 0–5 % jitter (never earlier, so a provider's minimum holds);
  * - transient failures (upstream, timeout, network, malformed, rate_limited): exponential back-off
@@ -11,7 +11,7 @@
  *   up to 4 × (one hour with the default policy), so a revoked key is reported, not hammered;
  * - a `retryAfterMs` from the provider is a floor, and so is the provider's minimum interval.
  */
-import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
+import type { FailureReason, RetryPolicy } from "./reasons.ts";
 
 export interface ScheduleParams {
   readonly intervalMs: number;
