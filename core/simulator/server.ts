@@ -39,6 +39,7 @@ import {
   type SpendState,
   scenario,
   setBalanceNow,
+  spendNow,
   validateProcess,
 } from "./spend.ts";
 
@@ -59,6 +60,8 @@ export interface SimAccountConfig {
   readonly spend?: SpendProcess | ScenarioName;
   /** Anti-Captcha's `captchaCredits` field (default 0). */
   readonly captchaCredits?: number;
+  /** What one solve (`in.php` / `createTask`) costs, in the account's currency (default 0.003). */
+  readonly solvePrice?: number;
 }
 
 export interface SimulatorOptions {
@@ -104,6 +107,9 @@ export interface SimAccountState {
   readonly spentTotal: number;
   readonly depositedTotal: number;
   readonly spend: SpendProcess;
+  readonly solvePrice: number;
+  /** Solve requests accepted (and charged), and refused with ERROR_ZERO_BALANCE. */
+  readonly solves: { readonly accepted: number; readonly refusedZeroBalance: number };
 }
 
 export interface SimState {
@@ -154,9 +160,14 @@ interface Account {
   readonly currency: string;
   readonly decimals: number;
   readonly captchaCredits: number;
+  readonly solvePrice: number;
+  solves: { accepted: number; refusedZeroBalance: number };
   process: SpendProcess;
   state: SpendState;
 }
+
+/** Solve requests remembered for their result call (oldest forgotten first). */
+const MAX_TASKS = 10_000;
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -187,6 +198,8 @@ function validateAccounts(accounts: readonly SimAccountConfig[]): void {
       throw new InputError(`${at}: 'balance' must be a finite number >= 0`);
     if (a.decimals !== undefined && !(Number.isInteger(a.decimals) && a.decimals >= 0 && a.decimals <= 8))
       throw new InputError(`${at}: 'decimals' must be an integer from 0 to 8`);
+    if (a.solvePrice !== undefined && !(typeof a.solvePrice === "number" && Number.isFinite(a.solvePrice) && a.solvePrice > 0))
+      throw new InputError(`${at}: 'solvePrice' must be a number > 0 (the cost of one solve)`);
     if (a.flavour !== undefined && !isFlavour(a.flavour))
       throw new InputError(`${at}: 'flavour' must be one of captchaai, 2captcha, rucaptcha, anti-captcha, capsolver, capmonster`);
     if (typeof a.spend === "string" && !isScenarioName(a.spend))
@@ -241,6 +254,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       currency: a.currency ?? DEFAULT_CURRENCY[flavour],
       decimals: a.decimals ?? 4,
       captchaCredits: a.captchaCredits ?? 0,
+      solvePrice: a.solvePrice ?? 0.003,
+      solves: { accepted: 0, refusedZeroBalance: 0 },
       process: resolveProcess(a.spend, i),
       state: initialState(a.balance, 0),
     };
@@ -376,6 +391,74 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     touch(account);
     return clientKeySuccess(flavour, account.state.balance, account.decimals, {
       captchaCredits: account.captchaCredits,
+    });
+  };
+
+  // ---- solving: just enough of each protocol to spend the balance and refuse at zero ----
+
+  let nextTaskId = 1;
+  const tasks = new Map<number, { key: string; token: string }>();
+  /** Charges one solve; the task id, or null when the balance cannot pay for it. */
+  const charge = (account: Account): number | null => {
+    touch(account);
+    if (account.state.balance < account.solvePrice || account.state.balance <= 0) {
+      account.solves.refusedZeroBalance++;
+      return null;
+    }
+    account.state = spendNow(account.state, account.solvePrice);
+    account.solves.accepted++;
+    const id = nextTaskId++;
+    tasks.set(id, { key: account.key, token: `sim-token-${id}` });
+    if (tasks.size > MAX_TASKS) tasks.delete(tasks.keys().next().value as number);
+    return id;
+  };
+
+  const legacySolveAnswer = (key: string, kind: "in" | "get", taskId: string | null, json: boolean, client: string): SimResponse => {
+    const account = byKey.get(key);
+    const flavour = account?.flavour ?? serverFlavour;
+    if (options.ban && isBanned(client)) return legacyError(banCode(flavour, "legacy"), json);
+    if (key.length !== LEGACY_KEY_LENGTH) {
+      recordWrongKey(client, flavour);
+      return legacyError("ERROR_WRONG_USER_KEY", json);
+    }
+    if (!account) {
+      recordWrongKey(client, flavour);
+      return legacyError("ERROR_KEY_DOES_NOT_EXIST", json);
+    }
+    if (kind === "in") {
+      const id = charge(account);
+      if (id === null) return legacyError("ERROR_ZERO_BALANCE", json);
+      return json ? legacySuccess(String(id), true) : legacySuccess(`OK|${id}`, false);
+    }
+    const task = tasks.get(Number(taskId));
+    if (!task || task.key !== key) return legacyError("ERROR_WRONG_CAPTCHA_ID", json);
+    return json ? legacySuccess(task.token, true) : legacySuccess(`OK|${task.token}`, false);
+  };
+
+  const clientKeySolveAnswer = (path: "/createTask" | "/getTaskResult", body: Record<string, unknown> | null, client: string): SimResponse => {
+    const key = typeof body?.["clientKey"] === "string" ? (body["clientKey"] as string) : null;
+    const account = key === null ? undefined : byKey.get(key);
+    const flavour = account?.flavour ?? serverFlavour;
+    if (options.ban && isBanned(client)) return clientKeyError(flavour, banCode(flavour, "client-key"));
+    if (!account) {
+      recordWrongKey(client, flavour);
+      return clientKeyError(flavour, clientKeyBadKeyCode(flavour));
+    }
+    const ok = (value: Record<string, unknown>): SimResponse => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ errorId: 0, ...value }),
+    });
+    if (path === "/createTask") {
+      const id = charge(account);
+      return id === null ? clientKeyError(flavour, "ERROR_ZERO_BALANCE") : ok({ taskId: id });
+    }
+    const task = tasks.get(Number(body?.["taskId"]));
+    if (!task || task.key !== key) return clientKeyError(flavour, "ERROR_NO_SUCH_CAPCHA_ID");
+    return ok({
+      status: "ready",
+      solution: { gRecaptchaResponse: task.token, token: task.token },
+      cost: account.solvePrice.toFixed(account.decimals),
     });
   };
 
@@ -548,6 +631,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
             spentTotal: a.state.spentTotal,
             depositedTotal: a.state.depositedTotal,
             spend: a.process,
+            solvePrice: a.solvePrice,
+            solves: { ...a.solves },
           };
         }),
         faults: faults.map((f) => describeFault(f, (k) => byKey.get(k)?.id ?? "(unknown key)")),
@@ -676,13 +761,27 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return control(method, url.pathname, parsed as Record<string, unknown>, res);
     }
 
-    if (url.pathname === "/res.php") {
+    if (url.pathname === "/res.php" || url.pathname === "/in.php") {
       const params = new URLSearchParams(url.search);
       if (method === "POST" && body) for (const [k, v] of new URLSearchParams(body)) if (!params.has(k)) params.set(k, v);
       const key = params.get("key") ?? "";
       const json = params.get("json") === "1";
       const action = params.get("action");
+      // solve calls are not balance calls: neither counted nor subject to faults (see docs/simulator.md)
+      if (url.pathname === "/in.php") return send(res, legacySolveAnswer(key, "in", null, json, client));
+      if (action?.toLowerCase() === "get") return send(res, legacySolveAnswer(key, "get", params.get("id"), json, client));
       return serveProtocol(req, res, "legacy", key, json, () => legacyAnswer(key, action, json, client));
+    }
+
+    if (url.pathname === "/createTask" || url.pathname === "/getTaskResult") {
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = null;
+      }
+      const obj = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+      return send(res, clientKeySolveAnswer(url.pathname, obj, client));
     }
 
     if (url.pathname === "/getBalance") {

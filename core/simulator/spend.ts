@@ -283,6 +283,12 @@ export function depositNow(state: SpendState, amount: number): SpendState {
   return { ...state, balance: state.balance + amount, depositedTotal: state.depositedTotal + amount };
 }
 
+/** Spends `amount` now (a solve): the balance never goes below 0, and only what was there counts as spent. */
+export function spendNow(state: SpendState, amount: number): SpendState {
+  const spent = Math.min(Math.max(0, amount), state.balance);
+  return { ...state, balance: state.balance - spent, spentTotal: state.spentTotal + spent };
+}
+
 /** Replaces the balance now (an administrative correction: counts neither as spend nor deposit). */
 export function setBalanceNow(state: SpendState, balance: number): SpendState {
   return { ...state, balance: Math.max(0, balance) };

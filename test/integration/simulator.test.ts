@@ -86,7 +86,7 @@ describe("simulator: legacy res.php protocol", () => {
 
   it("answers missing and unknown actions with an error", async () => {
     expect(JSON.parse((await legacy(KEY, { action: null })).text)).toEqual({ status: 0, request: "ERROR_EMPTY_ACTION" });
-    expect(JSON.parse((await legacy(KEY, { action: "get" })).text)).toEqual({ status: 0, request: "ERROR_BAD_PARAMETERS" });
+    expect(JSON.parse((await legacy(KEY, { action: "reportbad" })).text)).toEqual({ status: 0, request: "ERROR_BAD_PARAMETERS" });
   });
 });
 
