@@ -1,4 +1,4 @@
-/** Version and git revision for captcha_exporter_build_info, read from the package without spawning git. */
+/** Version and git revision for captcha_exporter_build_info: the version from package.json, the revision stamped at build time. */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,21 +20,16 @@ function findPackageRoot(start: string): string | null {
   return null;
 }
 
-function readRevision(root: string): string {
+/**
+ * The revision `npm run build` stamped beside this module (scripts/stamp-revision.ts); run from the
+ * sources there is none, and CAPTCHA_RUNWAY_REVISION (or "unknown") stands in. `.git` is never read.
+ */
+function stampedRevision(): string | null {
   try {
-    const head = readFileSync(join(root, ".git", "HEAD"), "utf8").trim();
-    if (/^[0-9a-f]{40}$/.test(head)) return head.slice(0, 12);
-    const ref = /^ref: (refs\/[\w./-]+)$/.exec(head)?.[1];
-    if (!ref) return "unknown";
-    try {
-      return readFileSync(join(root, ".git", ref), "utf8").trim().slice(0, 12);
-    } catch {
-      const packed = readFileSync(join(root, ".git", "packed-refs"), "utf8");
-      const line = packed.split("\n").find((l) => l.endsWith(` ${ref}`));
-      return line ? line.slice(0, 12) : "unknown";
-    }
+    const stamp = JSON.parse(readFileSync(new URL("./build-info.json", import.meta.url), "utf8")) as { revision?: unknown };
+    return typeof stamp.revision === "string" && stamp.revision !== "" ? stamp.revision : null;
   } catch {
-    return "unknown";
+    return null;
   }
 }
 
@@ -51,7 +46,7 @@ export function buildInfo(): BuildInfo {
       // leave unknown
     }
   }
-  const revision = process.env.CAPTCHA_RUNWAY_REVISION ?? (root ? readRevision(root) : "unknown");
+  const revision = stampedRevision() ?? (process.env.CAPTCHA_RUNWAY_REVISION || "unknown");
   cached = { version, revision, nodejs: process.version };
   return cached;
 }
