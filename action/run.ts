@@ -10,7 +10,7 @@ import { InputError, isInputError } from "../core/errors.ts";
 import type { BatchQuote } from "../core/pricing.ts";
 import { getProvider } from "../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../core/providers/types.ts";
-import { redact } from "../core/redact.ts";
+import { redact, secretForms } from "../core/redact.ts";
 import { type IssuesApi, restIssuesApi } from "./github-api.ts";
 import { type ActionInputs, readInputs } from "./inputs.ts";
 import { judge, type Outcome, type VerdictContext } from "./outcome.ts";
@@ -93,12 +93,13 @@ async function check(inputs: ActionInputs, provider: Provider, secrets: readonly
 }
 
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
-  // Mask the secrets before anything can print them.
+  // Mask the secrets before anything can print them. GitHub's masker matches exact strings, so every
+  // form a secret can take in text (other case, URL- or JSON-encoded, base64) is registered too;
+  // everything the action prints also goes through core/redact.ts.
   const apiKey = core.getInput("api-key");
-  if (apiKey) core.setSecret(apiKey);
   const token = core.getInput("github-token");
-  if (token) core.setSecret(token);
   const secrets = [apiKey, token].filter((s) => s !== "");
+  for (const secret of secrets) for (const form of [secret, ...secretForms(secret)]) core.setSecret(form);
 
   const deps: RunDeps = { ...defaultDeps(overrides.env ?? process.env), ...overrides };
   let inputs: ActionInputs;

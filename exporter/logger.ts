@@ -1,8 +1,9 @@
 /**
- * Structured logging to stderr: one line per event, logfmt or JSON. Every line passes through a
- * redactor that replaces registered secrets (API keys) with `[REDACTED]`, so a key that slips into a
- * provider message or an error text never reaches the log.
+ * Structured logging to stderr: one line per event, logfmt or JSON. Every value and every line passes
+ * through the project's redactor (core/redact.ts) with the registered secrets (API keys), so a key
+ * that slips into a provider message or an error text never reaches the log, in any case or encoding.
  */
+import { createRedactor } from "../core/redact.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,12 +39,8 @@ function logfmtValue(value: string): string {
 export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const now = options.now ?? (() => new Date());
-  const secrets: string[] = [];
-  const redact = (text: string): string => {
-    let out = text;
-    for (const s of secrets) out = out.split(s).join("[REDACTED]");
-    return out;
-  };
+  const redactor = createRedactor();
+  const redact = (text: string): string => redactor.redact(text);
   const emit = (level: LogLevel, msg: string, fields: LogFields = {}): void => {
     if (RANK[level] < RANK[options.level]) return;
     const entries: [string, string | number | boolean][] = [
@@ -65,10 +62,7 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (m, f) => emit("info", m, f),
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
-    addSecret(secret: string) {
-      // Very short strings would redact ordinary words; real keys are long.
-      if (secret.length >= 4 && !secrets.includes(secret)) secrets.push(secret);
-    },
+    addSecret: (secret: string) => redactor.add(secret),
   };
 }
 
