@@ -3,6 +3,7 @@
  * message names the input and what was expected; nothing here touches the network.
  */
 import { parseCurrency } from "../core/currency.ts";
+import { MAX_CHECK_TIMEOUT_MS } from "../core/delays.ts";
 import { parseDuration } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { type BatchLine, normaliseType, parseAmount, parseBatch, parseMargin, parsePrices, type PriceTable } from "../core/pricing.ts";
@@ -53,7 +54,7 @@ export const DEFAULTS = {
   "tracking-issue-labels": "captcha-runway",
 } as const;
 
-export const MAX_TIMEOUT_MS = 10 * 60 * 1000;
+export const MAX_TIMEOUT_MS = MAX_CHECK_TIMEOUT_MS;
 export const MAX_RETRIES = 10;
 
 /** Reads one input as the runner passes it (empty string when unset). */

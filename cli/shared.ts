@@ -2,7 +2,8 @@
 import type { Argv } from "yargs";
 import type { RetryInfo } from "../core/balance.ts";
 import { type AccountConfig, accountFromEnv } from "../core/config.ts";
-import { parseDuration } from "../core/duration.ts";
+import { MAX_CHECK_TIMEOUT_MS } from "../core/delays.ts";
+import { parseDurationAtMost } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { PROVIDER_NAMES } from "../core/providers/types.ts";
 
@@ -29,7 +30,7 @@ export function withProviderOptions<T>(y: Argv<T>): Argv<T & ProviderArgs> {
       describe: "Read the API key from this file (default: the CAPTCHA_API_KEY environment variable)",
     })
     .option("currency", { type: "string", describe: "Currency of the balance (default: the provider's; RuCaptcha: RUB)" })
-    .option("timeout", { type: "string", default: "30s", describe: "Give up after this long, retries included (e.g. 30s, 2m)" })
+    .option("timeout", { type: "string", default: "30s", describe: "Give up after this long, retries included (e.g. 30s, 2m; 1s to 10m)" })
     .option("retries", { type: "number", default: 2, describe: "Retries of transient failures (never of a rejected key)" })
     .option("json", { type: "boolean", default: false, describe: "Print one JSON object on stdout" }) as Argv<T & ProviderArgs>;
 }
@@ -40,7 +41,7 @@ export function parseRetries(n: number): number {
 }
 
 export function parseTimeout(raw: string): number {
-  const ms = parseDuration(raw, "--timeout");
+  const ms = parseDurationAtMost(raw, "--timeout", MAX_CHECK_TIMEOUT_MS);
   if (ms < 1000) throw new InputError(`--timeout: ${raw} is too short; expected at least 1s`);
   return ms;
 }

@@ -3,6 +3,7 @@
  * back-off and full jitter within a deadline; `auth`, `no_funds` and `banned` never are.
  * (The exporter schedules its own polls instead: see exporter/.)
  */
+import { boundRetryAfter, clampDelayMs, sleep as defaultSleep } from "./delays.ts";
 import { RETRY_POLICY } from "./reasons.ts";
 import type { BalanceRequest, BalanceResult, Provider } from "./providers/types.ts";
 
@@ -28,8 +29,6 @@ export interface ReadBalanceOptions {
 
 export type ReadBalanceResult = BalanceResult & { readonly attempts: number };
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Delay before retry number `retry` (1-based): full jitter over an exponential ceiling. */
 export function backoffDelay(retry: number, baseDelayMs: number, random: () => number): number {
   const ceiling = baseDelayMs * 2 ** (retry - 1);
@@ -50,7 +49,8 @@ export async function readBalance(provider: Provider, req: BalanceRequest, opts:
     const result = await provider.getBalance({ ...req, timeoutMs });
     if (result.ok) return { ...result, attempts: attempt };
     if (!RETRY_POLICY[result.reason].retryable || attempt > opts.retries) return { ...result, attempts: attempt };
-    const delayMs = result.retryAfterMs ?? backoffDelay(attempt, base, random);
+    // a Retry-After past the ceiling is ban-like: over any deadline, so the failure is returned now
+    const delayMs = clampDelayMs(result.retryAfterMs !== undefined ? boundRetryAfter(result.retryAfterMs).waitMs : backoffDelay(attempt, base, random));
     // leave at least a second for the next attempt itself
     if (now() + delayMs + 1000 > deadline) return { ...result, attempts: attempt };
     opts.onRetry?.({ attempt, delayMs, failure: result });

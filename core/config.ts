@@ -17,7 +17,8 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { parseCurrency } from "./currency.ts";
-import { parseDuration } from "./duration.ts";
+import { MAX_POLL_INTERVAL_MS } from "./delays.ts";
+import { parseDurationAtMost } from "./duration.ts";
 import { InputError } from "./errors.ts";
 import { effectivePrices, normaliseType, type PriceTable } from "./pricing.ts";
 import { isProviderName, getProvider, PROVIDER_NAMES } from "./providers/registry.ts";
@@ -58,6 +59,15 @@ export function parseApiUrl(raw: string, where: string): string {
   return url.toString();
 }
 
+
+/**
+ * A poll interval, wherever it is set (`--poll.interval`, `poll_interval` in the accounts file):
+ * at most MAX_POLL_INTERVAL_MS. The provider's minimum is checked where the provider is known
+ * (exporter/accounts.ts).
+ */
+export function parsePollInterval(raw: string | number, where: string): number {
+  return parseDurationAtMost(raw, where, MAX_POLL_INTERVAL_MS, "a balance older than that would make the runway and its alerts meaningless");
+}
 
 /** Checks a key read from a file or the environment; the message never quotes the key. */
 export function checkKey(key: string, source: string): string {
@@ -108,7 +118,7 @@ export async function accountFromEnv(input: SingleAccountInput): Promise<Account
     apiKey,
     ...(input.apiUrl ? { apiUrl: parseApiUrl(input.apiUrl, "--api-url") } : {}),
     currency,
-    ...(input.pollInterval ? { pollIntervalMs: parseDuration(input.pollInterval, "--poll-interval") } : {}),
+    ...(input.pollInterval ? { pollIntervalMs: parsePollInterval(input.pollInterval, "--poll.interval") } : {}),
     prices: effectivePrices(provider, currency, input.prices),
   };
 }
@@ -182,7 +192,7 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
       if (typeof a.poll_interval !== "string" && typeof a.poll_interval !== "number") {
         throw new InputError(`${where}.poll_interval: expected a duration such as 5m, got ${typeName(a.poll_interval)}`);
       }
-      pollIntervalMs = parseDuration(a.poll_interval, `${where}.poll_interval`);
+      pollIntervalMs = parsePollInterval(a.poll_interval, `${where}.poll_interval`);
     }
     const overrides: Record<string, number> = {};
     if (a.prices !== undefined) {

@@ -25,3 +25,29 @@ export function parseDuration(raw: string | number, what: string): number {
   }
   return Math.round(total);
 }
+
+/** A duration in the syntax parseDuration reads, largest units first: `1d`, `1h30m`, `250ms`. */
+export function formatDurationMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  let rest = Math.max(0, Math.round(ms));
+  if (rest === 0) return "0s";
+  let out = "";
+  for (const [unit, size] of Object.entries(UNITS).sort((a, b) => b[1] - a[1])) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out;
+}
+
+/**
+ * parseDuration, refusing more than `maxMs` with a message naming the setting and the limit
+ * (`why`, when given, says where the limit comes from).
+ */
+export function parseDurationAtMost(raw: string | number, what: string, maxMs: number, why?: string): number {
+  const ms = parseDuration(raw, what);
+  if (!(ms <= maxMs)) {
+    throw new InputError(`${what}: ${String(raw).trim()} is longer than the maximum of ${formatDurationMs(maxMs)}${why ? ` (${why})` : ""}`);
+  }
+  return ms;
+}

@@ -9,6 +9,7 @@
  */
 import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { safeTimeout } from "./delays.ts";
 import { describeUrl, redact } from "./redact.ts";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -118,7 +119,7 @@ export function send(req: HttpRequest): Promise<HttpOutcome> {
         res.on("close", () => finish(response(!res.complete)));
       },
     );
-    const timer = setTimeout(() => {
+    const timer = safeTimeout(() => {
       finish({
         kind: "timeout",
         message: gotResponse ? `no complete answer from ${where} within ${timeoutMs} ms` : `no answer from ${where} within ${timeoutMs} ms`,

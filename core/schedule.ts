@@ -9,8 +9,13 @@
  * - auth, no_funds, banned: no retry before the cool-down (RETRY_POLICY, the provider's
  *   ban cool-down for `banned`), never sooner than the interval; repeated auth failures double the wait
  *   up to 4 × (one hour with the default policy), so a revoked key is reported, not hammered;
- * - a `retryAfterMs` from the provider is a floor, and so is the provider's minimum interval.
+ * - a `retryAfterMs` from the provider is a floor (up to RETRY_AFTER_CEILING_MS: a provider asking for
+ *   more is treated like a ban and asked again after the ceiling), and so is the provider's minimum
+ *   interval;
+ * - whatever the inputs, the result is clamped by core/delays (never past Node's timer limit, where a
+ *   timer fires after 1 ms).
  */
+import { boundRetryAfter, clampDelayMs } from "./delays.ts";
 import type { FailureReason, RetryPolicy } from "./reasons.ts";
 
 export interface ScheduleParams {
@@ -29,7 +34,7 @@ export const FAILURE_JITTER = 0.2;
 
 /** Milliseconds from the start of the last check to the start of the next. `random` ∈ [0, 1). */
 export function nextCheckDelayMs(outcome: CheckOutcome, p: ScheduleParams, random: number): number {
-  if (outcome.ok) return Math.max(p.minIntervalMs, p.intervalMs * (1 + SUCCESS_JITTER * random));
+  if (outcome.ok) return clampDelayMs(Math.max(p.minIntervalMs, p.intervalMs * (1 + SUCCESS_JITTER * random)));
   const policy = p.policy[outcome.reason];
   const n = Math.max(1, outcome.consecutiveFailures);
   let delay: number;
@@ -42,7 +47,8 @@ export function nextCheckDelayMs(outcome: CheckOutcome, p: ScheduleParams, rando
     delay = Math.max(base * growth, p.intervalMs);
   }
   delay *= 1 + FAILURE_JITTER * random;
-  return Math.max(delay, outcome.retryAfterMs ?? 0, p.minIntervalMs);
+  const retryAfter = outcome.retryAfterMs === undefined ? 0 : boundRetryAfter(outcome.retryAfterMs).waitMs;
+  return clampDelayMs(Math.max(delay, retryAfter, p.minIntervalMs));
 }
 
 /**
@@ -52,7 +58,8 @@ export function nextCheckDelayMs(outcome: CheckOutcome, p: ScheduleParams, rando
  */
 export function firstCheckDelayMs(p: ScheduleParams, random: number, msSinceLastAttempt?: number, accounts = 1): number {
   const spread = Math.min(p.intervalMs, Math.max(Math.min(p.intervalMs * 0.1, 2000), accounts * 25)) * random;
-  // After a restart, keep the provider's minimum interval since the attempt before the restart.
-  const wait = msSinceLastAttempt === undefined ? 0 : Math.max(0, p.minIntervalMs - msSinceLastAttempt);
-  return Math.max(spread, wait);
+  // After a restart, keep the provider's minimum interval since the attempt before the restart (an
+  // attempt "in the future" means the clock went back: count it as just now).
+  const wait = msSinceLastAttempt === undefined ? 0 : Math.max(0, p.minIntervalMs - Math.max(0, msSinceLastAttempt));
+  return clampDelayMs(Math.max(spread, wait));
 }

@@ -3,7 +3,9 @@
  * checked here and turned into typed options; every problem becomes an InputError naming the flag,
  * what it got and what it expected (the CLI prints it and exits 2).
  */
-import { parseDuration } from "../core/duration.ts";
+import { parsePollInterval } from "../core/config.ts";
+import { MAX_STATE_WRITE_INTERVAL_MS } from "../core/delays.ts";
+import { parseDurationAtMost } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { PROVIDER_NAMES, type ProviderName } from "../core/providers/types.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
@@ -102,7 +104,7 @@ export function resolveExporterOptions(raw: RawExporterFlags): ExporterOptions {
   const logLevel = oneOf(LOG_LEVELS, raw["log.level"] ?? "info", "--log.level");
   const logFormat = oneOf(LOG_FORMATS, raw["log.format"] ?? "logfmt", "--log.format");
   const stateWriteIntervalMs = raw["state.write-interval"]
-    ? parseDuration(raw["state.write-interval"], "--state.write-interval")
+    ? parseDurationAtMost(raw["state.write-interval"], "--state.write-interval", MAX_STATE_WRITE_INTERVAL_MS, "spend history newer than the last write is lost on a crash")
     : DEFAULT_STATE_WRITE_INTERVAL_MS;
 
   const single =
@@ -116,7 +118,7 @@ export function resolveExporterOptions(raw: RawExporterFlags): ExporterOptions {
     );
   }
   // Checked here so the message names this command's flag; core/config parses it again.
-  if (raw["poll.interval"] !== undefined) parseDuration(raw["poll.interval"], "--poll.interval");
+  if (raw["poll.interval"] !== undefined) parsePollInterval(raw["poll.interval"], "--poll.interval");
   let accounts: AccountSource;
   if (fromFile) {
     if (raw["poll.interval"] !== undefined) {

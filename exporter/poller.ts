@@ -3,6 +3,7 @@
  * estimator, and writes the results into the metrics and the account's status (landing page, state
  * file). At most one request per account is in flight; scrapes never trigger one.
  */
+import { boundRetryAfter, clampDelayMs, safeTimeout } from "../core/delays.ts";
 import type { PriceTable } from "../core/pricing.ts";
 import { solvesRemaining } from "../core/pricing.ts";
 import type { BalanceResult, Provider } from "../core/providers/types.ts";
@@ -125,15 +126,18 @@ export class AccountPoller {
 
   #arm(delayMs: number): void {
     if (this.#stopped) return;
-    const d = Math.max(0, Math.round(delayMs));
+    const d = clampDelayMs(delayMs);
     this.status.nextCheckAtMs = this.#now() + d;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#inFlight = this.checkOnce().finally(() => {
-        this.#inFlight = null;
-      });
-    }, d);
-    this.#timer.unref?.();
+    this.#timer = safeTimeout(
+      () => {
+        this.#timer = null;
+        this.#inFlight = this.checkOnce().finally(() => {
+          this.#inFlight = null;
+        });
+      },
+      d,
+      true,
+    );
   }
 
   /** One balance check, then the next one is scheduled. Exposed for tests. */
@@ -219,6 +223,20 @@ export class AccountPoller {
       logger.info("balance check recovered", { account: labels.account, provider: labels.provider });
     }
     this.#recovering = !result.ok;
+    let retryAfterMs: number | undefined;
+    if (!result.ok && result.retryAfterMs !== undefined) {
+      const bounded = boundRetryAfter(result.retryAfterMs);
+      retryAfterMs = bounded.waitMs;
+      if (bounded.banLike) {
+        logger.warn("provider asked to wait longer than the Retry-After ceiling; treating it as a ban", {
+          account: labels.account,
+          provider: labels.provider,
+          reason: result.reason,
+          retry_after_seconds: Math.round(result.retryAfterMs / 1000),
+          wait_seconds: bounded.waitMs / 1000,
+        });
+      }
+    }
     const delay = nextCheckDelayMs(
       result.ok
         ? { ok: true }
@@ -226,7 +244,7 @@ export class AccountPoller {
             ok: false,
             reason: result.reason,
             consecutiveFailures: status.consecutiveFailures,
-            ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           },
       this.#schedule,
       this.#random(),

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { safeTimeout } from "../core/delays.ts";
 import { FAILURE_REASONS, type FailureReason } from "../core/reasons.ts";
 import type { Logger } from "./logger.ts";
 
@@ -172,11 +173,14 @@ export class StateWriter {
     this.#dirty = true;
     if (this.#timer) return;
     const wait = Math.max(0, this.#lastWriteAt + this.#intervalMs - Date.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.#write();
-    }, wait);
-    this.#timer.unref?.();
+    this.#timer = safeTimeout(
+      () => {
+        this.#timer = null;
+        void this.#write();
+      },
+      wait,
+      true,
+    );
   }
 
   /** Writes now (shutdown): always, so a file removed while running is recreated. */

@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { readKeyFile } from "../../core/config.ts";
+import { safeInterval } from "../../core/delays.ts";
 import { InputError } from "../../core/errors.ts";
 import { DEMO_KEY } from "../../core/simulator/demo.ts";
 import { FLAVOURS, type Flavour } from "../../core/simulator/protocol.ts";
@@ -152,7 +153,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
             `requests ${st.counts.total} (legacy ${st.counts.legacy}, client-key ${st.counts["client-key"]})\n`,
         );
       };
-      const interval = argv["status-interval"] > 0 ? setInterval(status, argv["status-interval"] * 1000) : null;
+      const interval = argv["status-interval"] > 0 ? safeInterval(status, argv["status-interval"] * 1000) : null;
 
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -21,8 +21,9 @@ export type Fault =
   /** A success answer whose balance is not a number: legacy `"abc"` by default, client-key `"NaN"`;
    *  `value: null` gives `"balance": null` (legacy: the string "null"). */
   | { readonly kind: "non-numeric"; readonly value?: string | null }
-  /** HTTP 429 with `Retry-After` (seconds, default 30). */
-  | { readonly kind: "rate-limit"; readonly retryAfterSeconds?: number }
+  /** HTTP 429 with `Retry-After` (seconds, default 30); `retryAfter`: the header's exact text instead
+   *  (an HTTP date, a year in seconds, nonsense: what a hostile provider sends). */
+  | { readonly kind: "rate-limit"; readonly retryAfterSeconds?: number; readonly retryAfter?: string }
   /** The socket is destroyed without any response. */
   | { readonly kind: "drop" }
   /** No response at all until the client gives up (or the simulator closes). */
@@ -144,7 +145,15 @@ export function parseFault(v: unknown): Fault | string {
     }
     case "rate-limit": {
       const bad = optInt("retryAfterSeconds", 0, 86_400);
-      return bad ?? { kind, retryAfterSeconds: v["retryAfterSeconds"] as number | undefined };
+      if (bad) return bad;
+      const raw = v["retryAfter"];
+      if (raw !== undefined && !(typeof raw === "string" && /^[\x20-\x7e]{1,1000}$/.test(raw)))
+        return "fault 'retryAfter' must be the header's text: 1 to 1,000 printable ASCII characters";
+      return {
+        kind,
+        retryAfterSeconds: v["retryAfterSeconds"] as number | undefined,
+        ...(raw !== undefined ? { retryAfter: raw as string } : {}),
+      };
     }
     default:
       return `fault 'kind' must be one of ${FAULT_KINDS.join(", ")}`;

@@ -173,11 +173,11 @@ export function htmlErrorPage(status: number): SimResponse {
   return { status, headers: HTML_TYPE, body };
 }
 
-/** HTTP 429 with a Retry-After header (seconds). */
-export function tooManyRequests(retryAfterSeconds: number): SimResponse {
+/** HTTP 429 with a Retry-After header (seconds, or the header's exact text). */
+export function tooManyRequests(retryAfter: number | string): SimResponse {
   const page = htmlErrorPage(429);
   const body = page.body.replaceAll("429 Internal Server Error", "429 Too Many Requests");
-  return { status: 429, headers: { ...HTML_TYPE, "retry-after": String(retryAfterSeconds) }, body };
+  return { status: 429, headers: { ...HTML_TYPE, "retry-after": String(retryAfter) }, body };
 }
 
 /** A well-formed response whose body was cut in the middle (invalid JSON or an incomplete number). */

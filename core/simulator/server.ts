@@ -490,7 +490,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           captchaCredits: account?.captchaCredits,
         });
       case "rate-limit":
-        return tooManyRequests(fault.retryAfterSeconds ?? 30);
+        return tooManyRequests(fault.retryAfter ?? fault.retryAfterSeconds ?? 30);
       case "drop":
         return "drop";
       case "hang":

@@ -61,6 +61,15 @@ describe("readBalance", () => {
     expect(r).toMatchObject({ ok: false, attempts: 1 });
     expect(c.slept()).toBe(0);
   });
+  it("a Retry-After of a year (or more than a double holds) is over any deadline: no wait, one call", async () => {
+    for (const after of [365 * 86_400_000, Number.POSITIVE_INFINITY]) {
+      const p = scripted([fail("upstream", after)]);
+      const c = clock();
+      const r = await readBalance(p, { apiKey: "k" }, { retries: 5, deadlineMs: 600_000, now: c.now, sleep: c.sleep });
+      expect(r).toMatchObject({ ok: false, attempts: 1 });
+      expect(c.slept()).toBe(0);
+    }
+  });
   it("back-off grows and is jittered within [ceiling/2, ceiling]", () => {
     expect(backoffDelay(1, 1000, () => 0)).toBe(500);
     expect(backoffDelay(1, 1000, () => 1)).toBe(1000);

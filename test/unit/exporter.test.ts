@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveAccounts } from "../../exporter/accounts.ts";
+import { clampDelayMs, MAX_DELAY_MS, RETRY_AFTER_CEILING_MS, TIMER_LIMIT_MS } from "../../core/delays.ts";
 import { InputError } from "../../core/errors.ts";
 import { RETRY_POLICY } from "../../core/reasons.ts";
 import { resolveExporterOptions, parseListenAddress, DEFAULT_STATE_FILE } from "../../exporter/flags.ts";
@@ -97,6 +98,31 @@ describe("schedule", () => {
     expect(firstCheckDelayMs(p, 0.5)).toBe(1000);
     expect(firstCheckDelayMs(p, 0, 30_000)).toBe(90_000);
     expect(firstCheckDelayMs(p, 0, 10 * MIN)).toBe(0);
+    // a last attempt "in the future" (the clock went back): as if just now, not a week or 1 ms
+    expect(firstCheckDelayMs(p, 0, -400 * 86_400_000)).toBe(2 * MIN);
+  });
+
+  it("never returns a delay a timer cannot hold: huge inputs are clamped, a huge Retry-After waits the ceiling", () => {
+    const huge = { ...p, intervalMs: 30 * 86_400_000 };
+    expect(nextCheckDelayMs({ ok: true }, huge, 0.5)).toBe(MAX_DELAY_MS);
+    expect(nextCheckDelayMs({ ok: false, reason: "auth", consecutiveFailures: 9 }, huge, 0.9)).toBe(MAX_DELAY_MS);
+    for (const retryAfterMs of [365 * 86_400_000, Number.POSITIVE_INFINITY, Number.NaN]) {
+      expect(nextCheckDelayMs({ ok: false, reason: "rate_limited", consecutiveFailures: 1, retryAfterMs }, p, 0)).toBe(RETRY_AFTER_CEILING_MS);
+    }
+    expect(MAX_DELAY_MS).toBeLessThan(TIMER_LIMIT_MS);
+    expect([clampDelayMs(-5), clampDelayMs(Number.NaN), clampDelayMs(2 ** 40), clampDelayMs(1.4)]).toEqual([0, MAX_DELAY_MS, MAX_DELAY_MS, 1]);
+  });
+
+  it("refuses poll and state-write intervals above their maximum, naming the flag and the limit", () => {
+    expect(() => resolveExporterOptions({ provider: "captchaai", "poll.interval": "25d" })).toThrow(
+      "--poll.interval: 25d is longer than the maximum of 1d",
+    );
+    expect(() => resolveExporterOptions({ provider: "captchaai", "poll.interval": "1d1ms" })).toThrow(/maximum of 1d/);
+    expect(resolveExporterOptions({ provider: "captchaai", "poll.interval": "1d" }).accounts).toMatchObject({ pollInterval: "1d" });
+    expect(() => resolveExporterOptions({ provider: "captchaai", "state.write-interval": "2h" })).toThrow(
+      "--state.write-interval: 2h is longer than the maximum of 1h",
+    );
+    expect(() => resolveExporterOptions({ provider: "captchaai", "poll.interval": "9".repeat(400) })).toThrow(/maximum of 1d/);
   });
 });
 
