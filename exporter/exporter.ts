@@ -13,8 +13,8 @@ import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, ty
 import { createApp, listen, type RunningServer } from "./server.ts";
 import {
   type AccountState,
+  keepCopy,
   loadStateOrQuarantine,
-  moveAside,
   STATE_FORMAT,
   STATE_VERSION,
   type StateDocument,
@@ -65,18 +65,25 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
   let restored = new Map<string, AccountState>();
   if (config.stateFile) restored = await loadStateOrQuarantine(config.stateFile, logger);
 
-  // Restore estimators first: if any entry is unusable, the whole file is moved aside.
+  // Restore estimators first: an unusable one costs only its own account (the file is kept as a copy).
   const estimators = new Map<string, Estimator>();
+  let copied: Promise<string | null> | null = null;
   for (const a of config.accounts) {
-    const s = restored.get(stateKey(a.name, a.providerLabel));
+    const key = stateKey(a.name, a.providerLabel);
+    const s = restored.get(key);
     if (!s) continue;
     try {
-      estimators.set(stateKey(a.name, a.providerLabel), RunwayEstimator.fromState(s.estimator));
+      estimators.set(key, RunwayEstimator.fromState(s.estimator));
     } catch (err) {
-      if (config.stateFile) await moveAside(config.stateFile, `estimator of account '${a.name}': ${(err as Error).message}`, logger);
-      restored = new Map();
-      estimators.clear();
-      break;
+      restored.delete(key);
+      copied ??= config.stateFile ? keepCopy(config.stateFile) : Promise.resolve(null);
+      logger.warn("state file entry unusable; that account starts afresh, the others are restored", {
+        path: config.stateFile ?? "(none)",
+        account: a.name,
+        provider: a.providerLabel,
+        reason: `estimator: ${(err as Error).message}`,
+        copy: (await copied) ?? "(could not copy the file)",
+      });
     }
   }
 

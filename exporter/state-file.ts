@@ -4,13 +4,16 @@
  * balance and a short balance history for the landing page. No secret is ever written.
  *
  * Writes are atomic (temporary file in the same directory, fsync, rename, fsync of the directory), so
- * a crash leaves either the old or the new file. A file we cannot read (not JSON, another program's
- * JSON, an unknown version, a broken entry) is moved aside to `<path>.corrupt-<timestamp>` with a
- * warning and the exporter starts afresh: never a crash, never a silent overwrite.
+ * a crash leaves either the old or the new file. A file that is not ours (not JSON, another program's
+ * JSON, an unknown version) is moved aside to `<path>.corrupt-<timestamp>` with a warning and the
+ * exporter starts afresh: never a crash, never a silent overwrite. A broken entry costs only its own
+ * account: the others are restored, and a copy of the file as it was is kept beside it. The writer
+ * checks every entry with the same rules before writing, so it never writes what the loader would
+ * drop (JSON turns a non-finite number into null): an entry that fails keeps its last good version.
  */
 import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { copyFile, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { safeTimeout } from "../core/delays.ts";
 import { FAILURE_REASONS, type FailureReason } from "../core/reasons.ts";
@@ -43,16 +46,23 @@ export function stateKey(account: string, provider: string): string {
   return `${account}\u0000${provider}`;
 }
 
-/** Why a document is not a state file we wrote; null when it is fine. */
-export function validateStateDocument(doc: unknown): string | null {
+/** Why a document is not a state file we wrote (the envelope: format, version, a list); null when it is. */
+export function validateEnvelope(doc: unknown): string | null {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return "not a JSON object";
   const d = doc as Record<string, unknown>;
   if (d.format !== STATE_FORMAT) return `not a captcha-runway exporter state file (format is ${JSON.stringify(d.format) ?? "missing"})`;
   if (d.version !== STATE_VERSION) return `unsupported state file version ${JSON.stringify(d.version)} (this build reads ${STATE_VERSION})`;
   if (!Array.isArray(d.accounts)) return "'accounts' is not a list";
-  for (const [i, a] of d.accounts.entries()) {
-    const why = validateAccount(a);
-    if (why) return `accounts[${i}]: ${why}`;
+  return null;
+}
+
+/** Why a document is not a state file we wrote, envelope or entries; null when it is fine. */
+export function validateStateDocument(doc: unknown): string | null {
+  const why = validateEnvelope(doc);
+  if (why) return why;
+  for (const [i, a] of ((doc as { accounts: unknown[] }).accounts).entries()) {
+    const bad = validateAccount(a);
+    if (bad) return `accounts[${i}]: ${bad}`;
   }
   return null;
 }
@@ -60,7 +70,8 @@ export function validateStateDocument(doc: unknown): string | null {
 const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 const finiteOrNull = (x: unknown) => x === null || finite(x);
 
-function validateAccount(a: unknown): string | null {
+/** Why one account entry is unusable; null when it is fine. */
+export function validateAccount(a: unknown): string | null {
   if (typeof a !== "object" || a === null) return "not an object";
   const r = a as Record<string, unknown>;
   if (typeof r.account !== "string" || typeof r.provider !== "string") return "account and provider must be strings";
@@ -79,9 +90,19 @@ function validateAccount(a: unknown): string | null {
   return null;
 }
 
+/** An entry the loader left out, and why. */
+export interface DroppedEntry {
+  readonly index: number;
+  /** The entry's account and provider, when it names them. */
+  readonly account?: string;
+  readonly provider?: string;
+  readonly why: string;
+}
+
 export type ReadOutcome =
   | { readonly kind: "missing" }
-  | { readonly kind: "ok"; readonly doc: StateDocument }
+  /** `doc.accounts` holds the usable entries; `dropped` the others. */
+  | { readonly kind: "ok"; readonly doc: StateDocument; readonly dropped: readonly DroppedEntry[] }
   | { readonly kind: "invalid"; readonly why: string };
 
 export async function readStateFile(path: string): Promise<ReadOutcome> {
@@ -98,8 +119,65 @@ export async function readStateFile(path: string): Promise<ReadOutcome> {
   } catch {
     return { kind: "invalid", why: "not valid JSON" };
   }
-  const why = validateStateDocument(doc);
-  return why ? { kind: "invalid", why } : { kind: "ok", doc: doc as StateDocument };
+  const why = validateEnvelope(doc);
+  if (why) return { kind: "invalid", why };
+  const d = doc as StateDocument;
+  const good: AccountState[] = [];
+  const dropped: DroppedEntry[] = [];
+  for (const [index, entry] of (d.accounts as unknown[]).entries()) {
+    const bad = validateAccount(entry);
+    if (!bad) {
+      good.push(entry as AccountState);
+      continue;
+    }
+    const e = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+    dropped.push({
+      index,
+      ...(typeof e.account === "string" ? { account: e.account } : {}),
+      ...(typeof e.provider === "string" ? { provider: e.provider } : {}),
+      why: bad,
+    });
+  }
+  return { kind: "ok", doc: { ...d, accounts: good }, dropped };
+}
+
+/** Copies the state file aside (`<path>.corrupt-<timestamp>`), keeping the original; returns the copy's path (null if it failed). */
+export async function keepCopy(path: string, now: Date = new Date()): Promise<string | null> {
+  const target = `${path}.corrupt-${now.toISOString().replace(/[:.]/g, "-")}`;
+  try {
+    await copyFile(path, target, fsConstants.COPYFILE_EXCL);
+    return target;
+  } catch {
+    return null;
+  }
+}
+
+class NonFiniteNumber extends Error {}
+
+const finiteOnly = (key: string, value: unknown): unknown => {
+  if (typeof value === "number" && !Number.isFinite(value)) throw new NonFiniteNumber(`${key} is ${value}`);
+  return value;
+};
+
+/**
+ * One account entry as JSON, or why it cannot be written: it fails validateAccount (the loader's
+ * own rules), or holds a non-finite number anywhere (its estimator state included), which JSON
+ * would write as null.
+ */
+export function serializeAccount(entry: AccountState): { json: string } | { why: string } {
+  const bad = validateAccount(entry);
+  if (bad) return { why: bad };
+  try {
+    return { json: JSON.stringify(entry, finiteOnly) };
+  } catch (err) {
+    if (err instanceof NonFiniteNumber) return { why: `not a finite number: ${err.message}` };
+    throw err;
+  }
+}
+
+/** The document's text with the entries given as JSON (see serializeAccount). */
+export function documentText(savedAt: string, entries: readonly string[]): string {
+  return `{"format":${JSON.stringify(STATE_FORMAT)},"version":${STATE_VERSION},"savedAt":${JSON.stringify(savedAt)},"accounts":[${entries.join(",")}]}\n`;
 }
 
 /** Moves an unreadable state file aside; returns the new path (null if it could not be moved). */
@@ -115,12 +193,12 @@ export async function quarantineStateFile(path: string, now: Date = new Date()):
 }
 
 /** Atomic replace: temp file next to the target, fsync, rename, fsync the directory. */
-export async function writeStateFileAtomic(path: string, doc: StateDocument): Promise<void> {
+export async function writeStateFileAtomic(path: string, text: string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   const fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
   try {
-    await fh.writeFile(`${JSON.stringify(doc)}\n`, "utf8");
+    await fh.writeFile(text, "utf8");
     await fh.sync();
   } finally {
     await fh.close();
@@ -157,6 +235,9 @@ export class StateWriter {
   #timer: NodeJS.Timeout | null = null;
   #writing: Promise<void> = Promise.resolve();
   #failedBefore = false;
+  /** Last JSON written per account (stateKey), to write again when an entry turns bad. */
+  readonly #lastGood = new Map<string, string>();
+  readonly #reportedBad = new Set<string>();
 
   constructor(path: string, intervalMs: number, snapshot: () => StateDocument, logger: Logger) {
     this.#path = path;
@@ -192,13 +273,40 @@ export class StateWriter {
     await this.#write();
   }
 
+  /** Good entries as they are; a bad one as it last was (left out if it never was good), logged once. */
+  #text(doc: StateDocument): string {
+    const entries: string[] = [];
+    for (const a of doc.accounts) {
+      const key = stateKey(a.account, a.provider);
+      const out = serializeAccount(a);
+      if ("json" in out) {
+        this.#lastGood.set(key, out.json);
+        this.#reportedBad.delete(key);
+        entries.push(out.json);
+        continue;
+      }
+      const previous = this.#lastGood.get(key);
+      if (previous !== undefined) entries.push(previous);
+      if (!this.#reportedBad.has(key)) {
+        this.#reportedBad.add(key);
+        this.#logger.error("account state is not writable; keeping its last good entry in the state file", {
+          account: a.account,
+          provider: a.provider,
+          reason: out.why,
+          kept: previous !== undefined ? "last good entry" : "(none: the account is left out)",
+        });
+      }
+    }
+    return documentText(doc.savedAt, entries);
+  }
+
   #write(): Promise<void> {
     this.#writing = this.#writing.then(async () => {
       if (!this.#dirty) return;
       this.#dirty = false;
       this.#lastWriteAt = Date.now();
       try {
-        await writeStateFileAtomic(this.#path, this.#snapshot());
+        await writeStateFileAtomic(this.#path, this.#text(this.#snapshot()));
         if (this.#failedBefore) this.#logger.info("state file written again", { path: this.#path });
         this.#failedBefore = false;
       } catch (err) {
@@ -226,6 +334,19 @@ export async function loadStateOrQuarantine(path: string, logger: Logger): Promi
   if (outcome.kind === "invalid") {
     await moveAside(path, outcome.why, logger);
     return new Map();
+  }
+  if (outcome.dropped.length > 0) {
+    const copy = await keepCopy(path);
+    for (const d of outcome.dropped) {
+      logger.warn("state file entry unusable; that account starts afresh, the others are restored", {
+        path,
+        entry: d.index,
+        account: d.account ?? "(unnamed)",
+        provider: d.provider ?? "(unnamed)",
+        reason: d.why,
+        copy: copy ?? "(could not copy the file)",
+      });
+    }
   }
   return new Map(outcome.doc.accounts.map((a) => [stateKey(a.account, a.provider), a]));
 }

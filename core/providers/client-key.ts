@@ -6,7 +6,7 @@
  */
 import { send } from "../http.ts";
 import { withSlash } from "./legacy.ts";
-import { codeFailure, failure, interpretOutcome, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { codeFailure, failure, interpretOutcome, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
 import type { BalanceRequest, BalanceResult, Provider, ProviderSpec } from "./types.ts";
 
 export type ClientKeyProviderSpec = ProviderSpec;
@@ -29,7 +29,7 @@ export function parseClientKeyBalance(
   if ((errorId === 0 || errorId === "0") && status < 400) {
     const value = toBalance(balance);
     if (value === undefined) {
-      return failure("malformed", `the provider reported a balance that is not a number: ${JSON.stringify(oneLine(String(balance), 40))}`);
+      return notABalance(balance);
     }
     return { ok: true, balance: value, currency: spec.defaultCurrency };
   }

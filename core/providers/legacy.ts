@@ -6,7 +6,7 @@
  */
 import { send } from "../http.ts";
 import { looksLikeErrorCode } from "./error-codes.ts";
-import { codeFailure, failure, interpretOutcome, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { codeFailure, failure, interpretOutcome, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
 import type { BalanceRequest, BalanceResult, Provider, ProviderSpec } from "./types.ts";
 
 export type LegacyProviderSpec = ProviderSpec;
@@ -31,7 +31,7 @@ export function parseLegacyBalance(
     if (st === 1 || st === "1") {
       const balance = toBalance(request);
       if (balance === undefined) {
-        return failure("malformed", `the provider reported a balance that is not a number: ${JSON.stringify(oneLine(String(request), 40))}`);
+        return notABalance(request);
       }
       return { ok: true, balance, currency: spec.defaultCurrency };
     }

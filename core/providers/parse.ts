@@ -9,14 +9,24 @@ export function failure(reason: FailureReason, message: string, extra: Partial<B
   return { ok: false, reason, message, ...extra };
 }
 
-/** A balance value as a finite number, from a JSON number or a numeric string; undefined otherwise. */
+/**
+ * The largest balance, either sign, taken as an account's balance: a trillion of any currency is no
+ * CAPTCHA account. Beyond it a hostile or broken provider (1e308, then -1e308) would drive the spend
+ * counters to +Inf; within it they stay finite for any number of checks.
+ */
+export const MAX_ABS_BALANCE = 1e12;
+
+/** A balance value as a finite number within ±MAX_ABS_BALANCE, from a JSON number or a numeric string; undefined otherwise. */
 export function toBalance(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "string" && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) {
-    const n = Number(value);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
+  let n: number | undefined;
+  if (typeof value === "number") n = value;
+  else if (typeof value === "string" && /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) n = Number(value);
+  return n !== undefined && Number.isFinite(n) && Math.abs(n) <= MAX_ABS_BALANCE ? n : undefined;
+}
+
+/** The failure for a success answer whose balance toBalance() refused. */
+export function notABalance(value: unknown): BalanceFailure {
+  return failure("malformed", `the provider reported a balance that is not a number within ±1e12: ${JSON.stringify(oneLine(String(value), 40))}`);
 }
 
 /** A failure named by the provider's error code. */

@@ -69,27 +69,6 @@ describe("exporter: state file", () => {
     ["not JSON", "{ this is not json"],
     ["another program's JSON", JSON.stringify({ hello: "world" })],
     ["a future version", JSON.stringify({ format: "captcha-runway/exporter-state", version: 99, accounts: [] })],
-    [
-      "a broken estimator state",
-      JSON.stringify({
-        format: "captcha-runway/exporter-state",
-        version: 1,
-        savedAt: "2026-01-01T00:00:00Z",
-        accounts: [
-          {
-            account: "main",
-            provider: "captchaai",
-            currency: "USD",
-            estimator: { kind: "nonsense" },
-            errors: { auth: 0, no_funds: 0, banned: 0, rate_limited: 0, upstream: 0, timeout: 0, network: 0, malformed: 0 },
-            balance: 1,
-            lastAttemptAtMs: null,
-            lastSuccessAtMs: null,
-            history: [],
-          },
-        ],
-      }),
-    ],
   ])("moves %s aside with a warning and starts afresh", async (_what, content) => {
     const sub = await mkdtemp(join(dir, "corrupt-"));
     const stateFile = join(sub, "state.json");

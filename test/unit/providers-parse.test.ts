@@ -70,6 +70,10 @@ describe("legacy res.php answers", () => {
     ['{"status":1,"request":"Infinity"}', "not a number"],
     ['{"status":1,"request":null}', "not a number"],
     ['{"status":1,"request":"1e999"}', "not a number"],
+    ['{"status":1,"request":"1e308"}', "not a number within ±1e12"],
+    ['{"status":1,"request":"-1e308"}', "not a number within ±1e12"],
+    ['{"status":1,"request":"1000000000000.01"}', "not a number within ±1e12"],
+    ["1e308", "expected a balance"],
     ['{"status":1,"requ', "cut off"],
     ["garbage ¯\\_(ツ)_/¯", "expected a balance"],
     ['{"foo":1}', "unexpected JSON"],
@@ -115,6 +119,9 @@ describe("client-key getBalance answers", () => {
   });
   it.each([
     '{"errorId":0,"balance":"NaN"}',
+    '{"errorId":0,"balance":1e308}',
+    '{"errorId":0,"balance":-1e308}',
+    '{"errorId":0,"balance":"-2e12"}',
     '{"errorId":0,"balance":null}',
     '{"errorId":0}',
     '{"errorId":0,"balance":"twelve"}',
@@ -123,6 +130,11 @@ describe("client-key getBalance answers", () => {
     "[1,2]",
   ])("malformed: %s", (body) => {
     expect(clientKey(200, body)).toMatchObject({ ok: false, reason: "malformed" });
+  });
+  it("accepts balances up to ±1e12, small negative ones included", () => {
+    expect(clientKey(200, '{"errorId":0,"balance":-3.5}')).toEqual({ ok: true, balance: -3.5, currency: "USD" });
+    expect(clientKey(200, '{"errorId":0,"balance":1e12}')).toEqual({ ok: true, balance: 1e12, currency: "USD" });
+    expect(legacy(200, '{"status":1,"request":"-1e12"}')).toMatchObject({ ok: true, balance: -1e12 });
   });
   it("accepts a numeric string balance", () => {
     expect(clientKey(200, '{"errorId":0,"balance":"7.5"}')).toEqual({ ok: true, balance: 7.5, currency: "USD" });
