@@ -11,6 +11,7 @@ import type { Logger } from "./logger.ts";
 import { ExporterMetrics } from "./metrics.ts";
 import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, type Estimator, type PolledAccount } from "./poller.ts";
 import { createApp, listen, type RunningServer } from "./server.ts";
+import { assertStateDirWritable } from "./state-dir.ts";
 import {
   type AccountState,
   keepCopy,
@@ -63,7 +64,10 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
   const metrics = new ExporterMetrics({ buildInfo: info, defaultMetrics: config.defaultMetrics !== false });
 
   let restored = new Map<string, AccountState>();
-  if (config.stateFile) restored = await loadStateOrQuarantine(config.stateFile, logger);
+  if (config.stateFile) {
+    await assertStateDirWritable(config.stateFile);
+    restored = await loadStateOrQuarantine(config.stateFile, logger);
+  }
 
   // Restore estimators first: an unusable one costs only its own account (the file is kept as a copy).
   const estimators = new Map<string, Estimator>();
