@@ -88,7 +88,7 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
     rows++;
     const runway = e.runwaySeconds === null ? "null" : String(Math.round(e.runwaySeconds));
     await writer.write(
-      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)}}\n`,
+      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${num(e.trendPerDay, 4)}}\n`,
     );
   };
 

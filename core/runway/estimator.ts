@@ -8,8 +8,9 @@ import {
   hourOfDay,
   hourOfDayProfile,
 } from "./profile.ts";
-import { type Lull, projectRunway } from "./project.ts";
+import { type Lull, projectRunway, type Trend } from "./project.ts";
 import { BinRing } from "./ring.ts";
+import { fitTrend, type SpendTrend } from "./trend.ts";
 import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
 import type { RunwayEstimate } from "./types.ts";
 
@@ -96,7 +97,13 @@ const DAY_SCRATCH = {
   sort: new Float64Array(SCRATCH_DAYS),
 };
 
-const EMPTY: RunwayEstimate = { runwaySeconds: null, spendRatePerSecond: null, spentTotal: 0, depositedTotal: 0 };
+const EMPTY: RunwayEstimate = {
+  runwaySeconds: null,
+  spendRatePerSecond: null,
+  trendPerDay: 0,
+  spentTotal: 0,
+  depositedTotal: 0,
+};
 
 interface Surge {
   /** When the surge was confirmed (unix seconds). */
@@ -146,6 +153,13 @@ export class RunwayEstimator {
   private hourSd = Number.NaN;
   /** Multiplier of the weekly level from the last day's spend (1 = the week's level stands). */
   private recentScale = 1;
+  /** Trend of the level over the level window (see fitTrend); perHour 0 = none. */
+  private readonly trend: SpendTrend = { levelNow: Number.NaN, perHour: 0, se: Number.NaN, spanHours: 0 };
+  /** Reused for the projection of a trend. */
+  private readonly trendAhead: Trend = { perHour: 0, until: 0 };
+  /** The weekly level the trend is fitted against (set just before fitting). */
+  private trendBase = 0;
+  private readonly expectedAt = (h: number): number => this.trendBase * this.profileAt(h);
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
@@ -254,6 +268,9 @@ export class RunwayEstimator {
     this.findLull(level);
     this.burstsSeen = burstsSeen(ring, level, shape, week);
     this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
+    this.trendBase = level;
+    fitTrend(ring, LEVEL_HOURS, this.expectedAt, this.trend);
+    if (this.lullHours > 0) this.trend.perHour = 0;
   }
 
   /**
@@ -454,6 +471,7 @@ export class RunwayEstimator {
   }
 
   private compute(): RunwayEstimate {
+    this.trendAhead.perHour = 0;
     const ring = this.hourly;
     if (ring.head !== this.cacheHead) this.refreshHourCache();
     const shape = this.shape;
@@ -461,12 +479,13 @@ export class RunwayEstimator {
     const spend = this.completedSpend + ring.spend[cur]!;
     const weight = this.completedWeight + ring.cover[cur]! * this.profileAt(ring.head);
     if (!(weight > 0)) return this.result(null, null);
-    const level = (spend / weight) * this.recentScale;
+    const trending = this.trend.perHour !== 0;
+    const level = (spend / weight) * (trending ? this.trend.levelNow : this.recentScale);
     const extra = this.updateSurge(level);
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
     let lull = this.surge === null ? this.currentLull(base) : null;
-    if (lull === null && this.surge === null && this.activeWeight > 0) {
+    if (lull === null && this.surge === null && this.activeWeight > 0 && !trending) {
       // active now, after quiet days: the next day is a day like the active ones
       const curWeight = ring.cover[cur]! * this.profileAt(ring.head);
       const active = ((this.activeSpend + ring.spend[cur]!) / (this.activeWeight + curWeight)) * this.recentScale;
@@ -476,7 +495,13 @@ export class RunwayEstimator {
         lull.factor = active / base;
       }
     }
-    let runway = projectRunway(balance, this.lastT, base, shape, extra, lull, this.week);
+    let ahead: Trend | null = null;
+    if (trending && this.surge === null) {
+      ahead = this.trendAhead;
+      ahead.perHour = this.trend.perHour;
+      ahead.until = this.lastT + this.trend.spanHours * HOUR;
+    }
+    let runway = projectRunway(balance, this.lastT, base, shape, extra, lull, this.week, ahead);
     if (runway === null) return this.result(null, null);
     if (runway > 0 && this.skewShift > 0) {
       // The runway is the first time the spend reaches the balance, so its median is when the
@@ -502,7 +527,14 @@ export class RunwayEstimator {
 
   /** The one object a sample allocates: the estimate handed to the caller. */
   private result(runwaySeconds: number | null, spendRatePerSecond: number | null): RunwayEstimate {
-    return { runwaySeconds, spendRatePerSecond, spentTotal: this.spentTotal, depositedTotal: this.depositedTotal };
+    const perHour = this.trendAhead.perHour;
+    return {
+      runwaySeconds,
+      spendRatePerSecond,
+      trendPerDay: perHour === 0 ? 0 : Math.expm1(perHour * HOURS_PER_DAY),
+      spentTotal: this.spentTotal,
+      depositedTotal: this.depositedTotal,
+    };
   }
 
   /**

@@ -6,13 +6,21 @@ export interface Lull {
   factor: number;
 }
 
+/** A trend projected from now on: spend multiplied by exp(perHour * hours from now) until `until` (unix seconds), then held. */
+export interface Trend {
+  perHour: number;
+  until: number;
+}
+
 /**
  * Seconds until `balance` is consumed when, from time `now` on, spending runs at
  * `level * shape[hour of day] * week[day of week] + extra` per second (shape has mean 1 over the
  * 24 hours, week over the 7 days; null = flat). `lull`, if given, scales the level by its factor
- * until its end. Walks hour by hour through the lull and to the next midnight, whole weeks at once,
- * then day by day and hour by hour: O(lull hours + 7 + 2 * 24). Returns null when nothing would
- * ever be spent.
+ * until its end; `trend`, if given, multiplies the level by exp(perHour * hours from now) until its
+ * end and by its final value after it (the rate integrated as it grows, not today's divided into the
+ * balance). Walks hour by hour through the lull, the trend and to the next midnight, whole weeks at
+ * once, then day by day and hour by hour: O(lull and trend hours + 7 + 2 * 24). Returns null when
+ * nothing would ever be spent.
  */
 export function projectRunway(
   balance: number,
@@ -22,15 +30,31 @@ export function projectRunway(
   extra: number,
   lull: Lull | null = null,
   week: ArrayLike<number> | null = null,
+  trend: Trend | null = null,
 ): number | null {
   if (balance <= 0) return 0;
   if (!((level + extra) * DAY > 0)) return null;
+  const trendEnd = trend && trend.perHour !== 0 ? Math.floor(trend.until / HOUR) : Number.NEGATIVE_INFINITY;
+  const perHour = trend ? trend.perHour : 0;
   const lullEnd = lull ? Math.floor(lull.until / HOUR) : Number.NEGATIVE_INFINITY;
   const lullFactor = lull ? lull.factor : 1;
   let shapeSum = 0;
   for (let i = 0; i < HOURS_PER_DAY; i++) shapeSum += shape[i]!;
+  // the trend's multiplier for the hour being walked (at its middle), stepped by one hour's growth;
+  // held at its value at the trend's end after it
+  const hourGrowth = Math.exp(perHour);
+  const startHour = Math.floor(now / HOUR);
+  let mult = 1;
+  let nextMult = Math.exp((perHour * ((startHour + 1.5) * HOUR - now)) / HOUR);
+  const endMult = trendEnd > startHour ? Math.exp((perHour * (trendEnd * HOUR - now)) / HOUR) : 1;
+  const stepMult = (h: number): void => {
+    if (h < trendEnd) {
+      mult = nextMult;
+      nextMult *= hourGrowth;
+    } else mult = endMult;
+  };
   const rateAt = (h: number): number =>
-    level * shape[hourOfDay(h)]! * (week ? week[dayOfWeek(h)]! : 1) * (h < lullEnd ? lullFactor : 1) + extra;
+    level * mult * shape[hourOfDay(h)]! * (week ? week[dayOfWeek(h)]! : 1) * (h < lullEnd ? lullFactor : 1) + extra;
   let remaining = balance;
   let hour = Math.floor(now / HOUR);
   // rest of the current hour
@@ -41,8 +65,9 @@ export function projectRunway(
   remaining -= spend;
   let elapsed = firstEnd - now;
   hour++;
-  // hour by hour through the rest of a lull and up to the next midnight
-  while (hour < lullEnd || hourOfDay(hour) !== 0) {
+  // hour by hour through the rest of a lull or trend and up to the next midnight
+  while (hour < lullEnd || hour < trendEnd || hourOfDay(hour) !== 0) {
+    stepMult(hour);
     rate = rateAt(hour);
     spend = rate * HOUR;
     if (spend >= remaining && rate > 0) return elapsed + remaining / rate;
@@ -50,8 +75,9 @@ export function projectRunway(
     elapsed += HOUR;
     hour++;
   }
-  // whole weeks, then whole days
-  const perDayAt = (h: number): number => (level * (week ? week[dayOfWeek(h)]! : 1) * shapeSum + extra * HOURS_PER_DAY) * HOUR;
+  // whole weeks, then whole days, at the level the trend has reached
+  mult = endMult;
+  const perDayAt = (h: number): number => (level * mult * (week ? week[dayOfWeek(h)]! : 1) * shapeSum + extra * HOURS_PER_DAY) * HOUR;
   let perWeek = 0;
   for (let d = 0; d < DAYS_PER_WEEK; d++) perWeek += perDayAt(hour + d * HOURS_PER_DAY);
   if (!(perWeek > 0)) return null;

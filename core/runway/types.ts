@@ -4,6 +4,11 @@ export interface RunwayEstimate {
   readonly runwaySeconds: number | null;
   /** Estimated spend rate used for the runway, in currency units per second; null when unknown. */
   readonly spendRatePerSecond: number | null;
+  /**
+   * Sustained change of spend the runway was projected with, as a share per day (0.2 = +20 % a
+   * day, -0.1 = -10 % a day); 0 when none stands out from the noise.
+   */
+  readonly trendPerDay: number;
   /** Sum of all decreases observed since the estimator was created (monotonic). */
   readonly spentTotal: number;
   /** Sum of all increases (deposits) observed since the estimator was created (monotonic). */

@@ -4,7 +4,24 @@
  * intervals, rounded like a provider API, with observation gaps.
  */
 
-export type Scenario = "steady" | "diurnal" | "batch" | "topups" | "leak" | "growth" | "slowdown" | "mixed";
+export type Scenario =
+  | "steady"
+  | "diurnal"
+  | "batch"
+  | "topups"
+  | "leak"
+  | "growth"
+  | "slowdown"
+  | "mixed"
+  | "decline";
+
+/**
+ * Strengths of the `growth` scenario (spend multiplied by 1 + this each day, compounding), cycled
+ * through by seed: a slow rise to a product taking off.
+ */
+export const GROWTH_PER_DAY = [0.05, 0.15, 0.3, 0.5] as const;
+/** Strengths of the `decline` scenario (spend multiplied by 1 - this each day), cycled through by seed. */
+export const DECLINE_PER_DAY = [0.05, 0.1, 0.15] as const;
 
 export interface TraceOptions {
   scenario: Scenario;
@@ -17,6 +34,11 @@ export interface TraceOptions {
   decimals?: number;
   /** Insert a few observation gaps of 20 min to 4 h. */
   gaps?: boolean;
+  /**
+   * Daily change of spend for `growth` (e.g. 0.3: +30 % a day) and `decline` (e.g. 0.1: -10 % a
+   * day); default: GROWTH_PER_DAY / DECLINE_PER_DAY by seed.
+   */
+  trendPerDay?: number;
 }
 
 export interface TraceRow {
@@ -52,13 +74,19 @@ export function rng(seed: number): () => number {
 }
 
 /** Per-minute spend of a scenario over `minutes` minutes, with unit-free magnitudes. */
-export function spendPerMinute(scenario: Scenario, minutes: number, rand: () => number): { spend: Float64Array; leakAt: number | null } {
+export function spendPerMinute(
+  scenario: Scenario,
+  minutes: number,
+  rand: () => number,
+  trendPerDay = 0,
+): { spend: Float64Array; leakAt: number | null } {
   const spend = new Float64Array(minutes);
   let leakAt: number | null = null;
   const weekendOffset = Math.floor(rand() * 7);
   // the moment spend changes in a way nothing before it foretells (leak: jumps; slowdown: drops)
   if (scenario === "leak" || scenario === "slowdown") leakAt = Math.floor(minutes * (0.45 + 0.2 * rand()));
   const leakFactor = 3 + 3 * rand();
+  const cycle = (scenario === "growth" || scenario === "decline") && rand() < 0.5;
   let burstLeft = 0;
   let burstRate = 0;
   for (let m = 0; m < minutes; m++) {
@@ -74,9 +102,15 @@ export function spendPerMinute(scenario: Scenario, minutes: number, rand: () => 
         rate = leakAt !== null && m >= leakAt ? leakFactor : 1;
         break;
       case "growth":
-        // a business growing: spend triples over the trace
-        rate = 1 + (2 * m) / minutes;
+      case "decline": {
+        // a business growing (or winding down) by a steady share a day, compounding; in every other
+        // trace with a business-hours cycle on top (no weekends)
+        const sign = scenario === "growth" ? 1 : -1;
+        const trend = Math.exp((Math.log(1 + sign * trendPerDay) * m) / 1440);
+        const business = hour >= 8 && hour < 19 ? Math.sin((Math.PI * (hour - 8)) / 11) : 0;
+        rate = trend * (cycle ? 0.3 + 1.7 * business : 1);
         break;
+      }
       case "slowdown":
         rate = leakAt !== null && m >= leakAt ? 1 / leakFactor : 1;
         break;
@@ -124,7 +158,9 @@ export function generateTrace(opts: TraceOptions): Trace {
   const [pollMin, pollMax] = opts.poll ?? [60, 60];
   const decimals = opts.decimals ?? 4;
   const minutes = Math.round(days * 1440);
-  const { spend, leakAt } = spendPerMinute(opts.scenario, minutes, rand);
+  const strengths = opts.scenario === "decline" ? DECLINE_PER_DAY : GROWTH_PER_DAY;
+  const trendPerDay = opts.trendPerDay ?? strengths[Math.abs(opts.seed) % strengths.length]!;
+  const { spend, leakAt } = spendPerMinute(opts.scenario, minutes, rand, trendPerDay);
   // scale so the money lasts `days` days, starting from a balance of a few hundred units at most
   const cum = new Float64Array(minutes + 1);
   for (let m = 0; m < minutes; m++) cum[m + 1] = cum[m]! + spend[m]!;

@@ -89,8 +89,20 @@ describe("replay stream", () => {
     expect(error).toBeNull();
     const rows = lines(out);
     expect(rows).toHaveLength(500);
-    expect(Object.keys(rows[1]!)).toEqual(["timestamp", "balance", "runway_seconds", "spend_rate_per_second"]);
-    expect(rows[0]).toEqual({ timestamp: T0, balance: 100, runway_seconds: null, spend_rate_per_second: null });
+    expect(Object.keys(rows[1]!)).toEqual([
+      "timestamp",
+      "balance",
+      "runway_seconds",
+      "spend_rate_per_second",
+      "trend_per_day",
+    ]);
+    expect(rows[0]).toEqual({
+      timestamp: T0,
+      balance: 100,
+      runway_seconds: null,
+      spend_rate_per_second: null,
+      trend_per_day: 0,
+    });
     expect(rows.map((r) => r["runway_seconds"])).toEqual(expected);
     // 0.01 per minute from 95.01: about 9,500 minutes left
     expect(rows[499]!["runway_seconds"]).toBeCloseTo(95.01 * 6000, -3);

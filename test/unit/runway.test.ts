@@ -38,9 +38,11 @@ describe("runway estimator accuracy on generated traces", () => {
     { scenario: "mixed", bound: 0.95, baselineWorseBy: 1.5 },
     // spend drops to a third to a sixth and stays there (scored from the drop on)
     { scenario: "slowdown", bound: 0.05 },
-    // spend triples over six days: the week's level lags the current rate, and predict_linear, which
-    // follows the last hours, does better (about 0.22); a known weakness, held here so it does not grow
-    { scenario: "growth", bound: 0.55 },
+    // spend grows by a share a day (seed 1: 15 %, seed 2: 30 %), compounding: the trend is
+    // projected, and predict_linear, which divides by the last hours' rate, does worse
+    { scenario: "growth", bound: 0.15, baselineWorseBy: 2 },
+    // spend falls by 5 to 15 % a day
+    { scenario: "decline", bound: 0.15, baselineWorseBy: 2 },
   ];
   for (const { scenario, bound, baselineWorseBy } of cases) {
     it(`${scenario}: median error under ${bound}${baselineWorseBy ? `, predict_linear ${baselineWorseBy}x worse` : ""}`, () => {
