@@ -4,7 +4,7 @@
  */
 import { InputError } from "./errors.ts";
 import { fromMicros, type Micros, sumMicros, timesCount, toMicros, withMarginBp } from "./money.ts";
-import type { ProviderName } from "./providers/types.ts";
+import { getDefinition, isProviderName } from "./providers/catalog.ts";
 
 /** Price of one solve per CAPTCHA type, in the currency of the account's balance. */
 export type PriceTable = Readonly<Record<string, number>>;
@@ -12,8 +12,8 @@ export type PriceTable = Readonly<Record<string, number>>;
 /** The currency the built-in default prices are quoted in. */
 export const DEFAULT_PRICE_CURRENCY = "USD";
 
-// Illustrative per-solve prices from the article the project started from (USD, 2025). Used for
-// CaptchaAI, which bills by monthly thread plans rather than per solve: declare your own figures.
+// Illustrative per-solve prices from the article the project started from (USD, 2025). Used where a
+// provider publishes no figure (CaptchaAI bills by monthly thread plans): declare your own figures.
 const SEED_PRICES: PriceTable = {
   recaptcha_v2: 0.003,
   recaptcha_v3: 0.004,
@@ -24,44 +24,18 @@ const SEED_PRICES: PriceTable = {
 };
 
 /**
- * Built-in defaults, USD per solve. Where a provider publishes a range we take its upper end, since a
- * budget gate that under-prices lets a batch start that the balance cannot finish.
- * Sources and dates per figure; types without a published figure fall back to SEED_PRICES.
+ * Built-in defaults, USD per solve: each provider's definition (core/providers/services/*.ts) lists its
+ * published figures with source and date; types without one fall back to SEED_PRICES. Where a provider
+ * publishes a range its definition takes the upper end, since a budget gate that under-prices lets a
+ * batch start that the balance cannot finish. Providers that sell credits have no defaults.
  */
-const DEFAULT_PRICES: Readonly<Record<ProviderName, PriceTable>> = {
-  captchaai: SEED_PRICES,
-  "2captcha": {
-    ...SEED_PRICES,
-    recaptcha_v2: 0.00299, // 2captcha.com/order-captchas, $1.00–2.99 per 1000 (checked 2025-09)
-    recaptcha_v3: 0.00299, // 2captcha.com/order-captchas, $2.99 per 1000 (2025-09)
-    image: 0.001, // 2captcha.com/order-captchas, $0.50–1.00 per 1000 (2025-09)
-  },
-  // RuCaptcha reports the balance in the account's own currency (often RUB): defaults apply only
-  // to USD accounts; others must declare their prices.
-  rucaptcha: {
-    ...SEED_PRICES,
-    recaptcha_v2: 0.00299, // same price list as 2Captcha (2025-09)
-    recaptcha_v3: 0.00299,
-    image: 0.001,
-  },
-  "anti-captcha": {
-    ...SEED_PRICES,
-    recaptcha_v2: 0.002, // comparison list 2025, $0.95–2.00 per 1000; official Ruby client README
-    image: 0.0005, // comparison list 2025, $0.50 per 1000
-  },
-  capsolver: {
-    ...SEED_PRICES,
-    recaptcha_v2: 0.0008, // comparison list 2025, $0.80 per 1000
-  },
-  capmonster: {
-    ...SEED_PRICES,
-    recaptcha_v2: 0.0006, // comparison list 2025, $0.60 per 1000; official Python client README
-    recaptcha_v3: 0.0009, // comparison list 2025, from $0.90 per 1000
-  },
-};
-
-export function defaultPrices(provider: ProviderName): PriceTable {
-  return DEFAULT_PRICES[provider];
+export function defaultPrices(provider: string): PriceTable {
+  if (!isProviderName(provider)) return {};
+  const def = getDefinition(provider);
+  if (def.defaultCurrency.toUpperCase() === "CREDITS") return {};
+  const own: Record<string, number> = {};
+  for (const [type, price] of Object.entries(def.prices)) own[type] = price.usd;
+  return { ...SEED_PRICES, ...own };
 }
 
 /** Canonical spelling of a CAPTCHA type: lower case, `-` and spaces as `_` (`reCAPTCHA-v2` → `recaptcha_v2`). */
@@ -164,7 +138,7 @@ export function parseMargin(raw: string): number {
  * The prices that apply to an account: the user's overrides on top of the provider's defaults, the
  * defaults only when the balance is in the currency they are quoted in.
  */
-export function effectivePrices(provider: ProviderName, currency: string, overrides: PriceTable = {}): PriceTable {
+export function effectivePrices(provider: string, currency: string, overrides: PriceTable = {}): PriceTable {
   const base = currency.toUpperCase() === DEFAULT_PRICE_CURRENCY ? defaultPrices(provider) : {};
   return { ...base, ...overrides };
 }

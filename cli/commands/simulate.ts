@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { readKeyFile } from "../../core/config.ts";
+import { parseCurrency } from "../../core/currency.ts";
 import { safeInterval } from "../../core/delays.ts";
 import { InputError } from "../../core/errors.ts";
 import { DEMO_KEY } from "../../core/simulator/demo.ts";
@@ -18,7 +19,7 @@ interface SimulateArgs {
   "key-file"?: string;
   flavour: string;
   currency?: string;
-  decimals: number;
+  decimals?: number;
   "time-scale"?: number;
   seed: number;
   "status-interval": number;
@@ -56,7 +57,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         describe: "Which provider to imitate where they differ (error codes, statuses, extra fields)",
       })
       .option("currency", { type: "string", describe: "Currency shown in the state (default: the flavour's; RuCaptcha: RUB)" })
-      .option("decimals", { type: "number", default: 4, describe: "Digits after the decimal point in balance answers (0–8)" })
+      .option("decimals", { type: "number", describe: "Digits after the decimal point in balance answers (0–8; default: the flavour's, mostly 4)" })
       .option("time-scale", {
         type: "number",
         describe: "Simulated seconds per real second (default: the scenario's; demo 60, others 1; 0 freezes the balance)",
@@ -92,13 +93,11 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     guarded(async () => {
       checkNumber(argv.port, "--port", 0, 65535, true, "a port number from 0 to 65535");
       checkNumber(argv.balance, "--balance", 0, 1e12, false, "a number >= 0");
-      checkNumber(argv.decimals, "--decimals", 0, 8, true, "a whole number from 0 to 8");
+      if (argv.decimals !== undefined) checkNumber(argv.decimals, "--decimals", 0, 8, true, "a whole number from 0 to 8");
       checkNumber(argv["time-scale"], "--time-scale", 0, 1e9, false, "simulated seconds per real second, a number >= 0");
       checkNumber(argv.seed, "--seed", -(2 ** 31), 2 ** 31, true, "a whole number");
       checkNumber(argv["status-interval"], "--status-interval", 0, 86400, false, "seconds, a number >= 0");
-      const currency = argv.currency?.trim().toUpperCase();
-      if (currency !== undefined && !/^[A-Z]{3}$/.test(currency))
-        throw new InputError(`--currency: "${argv.currency}" is not a currency code; expected three letters such as USD or RUB`);
+      const currency = argv.currency === undefined ? undefined : parseCurrency(argv.currency, "--currency");
       const flavour = argv.flavour as Flavour;
       const sc = scenario(argv.scenario as ScenarioName, argv.seed);
       const key = argv["key-file"] ? await readKeyFile(argv["key-file"], "--key-file") : DEMO_KEY;
@@ -115,7 +114,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
             id: "main",
             key,
             balance: argv.balance ?? sc.balance,
-            decimals: argv.decimals,
+            ...(argv.decimals !== undefined ? { decimals: argv.decimals } : {}),
             spend: sc.name,
             ...(currency ? { currency } : {}),
           },

@@ -4,19 +4,16 @@
  * `{"errorId":1,"errorCode":"ERROR_…","errorDescription":…}`, sometimes with HTTP 400/401, so the body
  * is parsed whatever the status.
  */
-import { send } from "../http.ts";
-import { withSlash } from "./legacy.ts";
-import { codeFailure, failure, interpretOutcome, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
-import type { BalanceRequest, BalanceResult, Provider, ProviderSpec } from "./types.ts";
-
-export type ClientKeyProviderSpec = ProviderSpec;
+import { codeFailure, failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
+import type { BalanceResult } from "./types.ts";
 
 /** Interprets one client-key answer. Pure; exported for tests of recorded bodies. */
 export function parseClientKeyBalance(
   status: number,
   body: string,
   truncated: boolean,
-  spec: Pick<ClientKeyProviderSpec, "defaultCurrency" | "banCooldownMs">,
+  spec: ParseContext,
 ): BalanceResult {
   let json: unknown;
   try {
@@ -34,28 +31,21 @@ export function parseClientKeyBalance(
     return { ok: true, balance: value, currency: spec.defaultCurrency };
   }
   if (typeof errorCode === "string" && errorCode.trim() !== "") {
-    return codeFailure(errorCode, spec.banCooldownMs, typeof errorDescription === "string" ? errorDescription : undefined);
+    return codeFailure(errorCode, spec.banCooldownMs, typeof errorDescription === "string" ? errorDescription : undefined, spec.errorCodes);
   }
   if (status === 401 || status === 403) return failure("auth", `the provider refused the key with HTTP ${status}`, { code: `HTTP_${status}` });
   if (status >= 500) return failure("upstream", `the provider answered HTTP ${status}`, { code: `HTTP_${status}` });
   return failure("malformed", `unexpected JSON answer with HTTP ${status}: ${oneLine(body, 80)}`);
 }
 
-export function clientKeyProvider(spec: ClientKeyProviderSpec): Provider {
-  return {
-    ...spec,
-    async getBalance(req: BalanceRequest): Promise<BalanceResult> {
-      const url = new URL("getBalance", withSlash(req.apiUrl ?? spec.defaultBaseUrl));
-      const outcome = await send({
-        method: "POST",
-        url,
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ clientKey: req.apiKey }),
-        timeoutMs: req.timeoutMs,
-        signal: req.signal,
-        secrets: [req.apiKey],
-      });
-      return interpretOutcome(outcome, (status, body, truncated) => parseClientKeyBalance(status, body, truncated, spec), req.apiKey);
-    },
-  };
-}
+export const clientKeyProtocol: BalanceProtocol = {
+  request(base, apiKey) {
+    return {
+      method: "POST",
+      url: new URL("getBalance", withSlash(base)),
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ clientKey: apiKey }),
+    };
+  },
+  parse: parseClientKeyBalance,
+};

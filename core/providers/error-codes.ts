@@ -1,6 +1,6 @@
 /**
- * Provider error codes → our closed set of failure reasons. One table for both protocol families,
- * since the providers share most codes. Sources: ../shared/reference/provider-apis.md.
+ * Provider error codes → our closed set of failure reasons: the codes the res.php and client-key
+ * families share; each provider's definition adds its own (services/*.ts, `errorCodes`). Sources: ../shared/reference/provider-apis.md.
  */
 import type { FailureReason } from "../reasons.ts";
 
@@ -39,9 +39,13 @@ export function normaliseCode(raw: string): string {
   return numeric ? `ERROR: ${numeric[1]}` : s;
 }
 
+/** A provider's own code table (its definition's `errorCodes`), consulted before the shared one. */
+export type CodeTable = Readonly<Record<string, FailureReason>>;
+
 /** The reason for a provider error code; unknown codes are the provider's trouble (`upstream`). */
-export function reasonForCode(code: string): FailureReason {
-  return CODES[normaliseCode(code)] ?? "upstream";
+export function reasonForCode(code: string, own?: CodeTable): FailureReason {
+  const c = normaliseCode(code);
+  return own?.[c] ?? own?.[code.trim()] ?? CODES[c] ?? "upstream";
 }
 
 /** Looks like an error code rather than a balance: `ERROR_…`, `ERROR: 1005`, `IP_BANNED`, `MAX_USER_TURN`. */

@@ -4,19 +4,17 @@
  * errors `{"status":0,"request":"ERROR_…"}`; plain-text bodies (`12.3456`, `ERROR_…`) and HTML 5xx pages
  * also occur, so every shape is accepted whatever the HTTP status.
  */
-import { send } from "../http.ts";
 import { looksLikeErrorCode } from "./error-codes.ts";
-import { codeFailure, failure, interpretOutcome, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
-import type { BalanceRequest, BalanceResult, Provider, ProviderSpec } from "./types.ts";
-
-export type LegacyProviderSpec = ProviderSpec;
+import { codeFailure, failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
+import type { BalanceResult } from "./types.ts";
 
 /** Interprets one legacy answer. Pure; exported for tests of recorded bodies. */
 export function parseLegacyBalance(
   status: number,
   body: string,
   truncated: boolean,
-  spec: Pick<LegacyProviderSpec, "defaultCurrency" | "banCooldownMs">,
+  spec: ParseContext,
 ): BalanceResult {
   const text = body.trim();
   if (text.startsWith("{")) {
@@ -37,38 +35,23 @@ export function parseLegacyBalance(
     }
     if ((st === 0 || st === "0") && typeof request === "string" && request.trim() !== "") {
       const desc = (json as { error_text?: unknown }).error_text;
-      return codeFailure(request, spec.banCooldownMs, typeof desc === "string" ? desc : undefined);
+      return codeFailure(request, spec.banCooldownMs, typeof desc === "string" ? desc : undefined, spec.errorCodes);
     }
     return failure("malformed", `unexpected JSON answer with HTTP ${status}: ${oneLine(text, 80)}`);
   }
   const plain = toBalance(text);
   if (plain !== undefined && status < 400) return { ok: true, balance: plain, currency: spec.defaultCurrency };
-  if (looksLikeErrorCode(text)) return codeFailure(text, spec.banCooldownMs);
+  if (looksLikeErrorCode(text)) return codeFailure(text, spec.banCooldownMs, undefined, spec.errorCodes);
   return unexpectedBody(status, body, truncated);
 }
 
-export function legacyProvider(spec: LegacyProviderSpec): Provider {
-  return {
-    ...spec,
-    async getBalance(req: BalanceRequest): Promise<BalanceResult> {
-      const url = new URL("res.php", withSlash(req.apiUrl ?? spec.defaultBaseUrl));
-      url.searchParams.set("key", req.apiKey);
-      url.searchParams.set("action", "getbalance");
-      url.searchParams.set("json", "1");
-      const outcome = await send({
-        method: "GET",
-        url,
-        headers: { accept: "application/json, text/plain;q=0.9, */*;q=0.1" },
-        timeoutMs: req.timeoutMs,
-        signal: req.signal,
-        secrets: [req.apiKey],
-      });
-      return interpretOutcome(outcome, (status, body, truncated) => parseLegacyBalance(status, body, truncated, spec), req.apiKey);
-    },
-  };
-}
-
-/** A base URL that keeps its path when a relative endpoint is resolved against it. */
-export function withSlash(base: string): string {
-  return base.endsWith("/") ? base : `${base}/`;
-}
+export const legacyProtocol: BalanceProtocol = {
+  request(base, apiKey) {
+    const url = new URL("res.php", withSlash(base));
+    url.searchParams.set("key", apiKey);
+    url.searchParams.set("action", "getbalance");
+    url.searchParams.set("json", "1");
+    return { method: "GET", url, headers: { accept: "application/json, text/plain;q=0.9, */*;q=0.1" } };
+  },
+  parse: parseLegacyBalance,
+};

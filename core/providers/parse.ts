@@ -2,7 +2,7 @@
 import { type HttpOutcome, headerValue, retryAfterMs } from "../http.ts";
 import { redact } from "../redact.ts";
 import type { FailureReason } from "../reasons.ts";
-import { cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
+import { type CodeTable, cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
 import type { BalanceFailure, BalanceResult } from "./types.ts";
 
 export function failure(reason: FailureReason, message: string, extra: Partial<BalanceFailure> = {}): BalanceFailure {
@@ -30,9 +30,9 @@ export function notABalance(value: unknown): BalanceFailure {
 }
 
 /** A failure named by the provider's error code. */
-export function codeFailure(rawCode: string, banCooldownMs: number, description?: string): BalanceFailure {
+export function codeFailure(rawCode: string, banCooldownMs: number, description?: string, own?: CodeTable): BalanceFailure {
   const code = normaliseCode(rawCode);
-  const reason = reasonForCode(code);
+  const reason = reasonForCode(rawCode, own);
   const cooldown = cooldownForReason(reason, banCooldownMs);
   const desc = description ? `: ${oneLine(description, 160)}` : "";
   return failure(reason, `the provider answered ${code}${desc}`, {

@@ -1,4 +1,5 @@
 import type { FailureReason } from "../reasons.ts";
+import type { ProviderName } from "./catalog.ts";
 
 /** A successful balance read. `balance` is always a finite number. */
 export interface BalanceOk {
@@ -31,9 +32,11 @@ export interface BalanceRequest {
   readonly signal?: AbortSignal;
 }
 
-/** One provider: a name, its protocol, its defaults. Implementations never throw; they classify. */
+/** One provider: a name, its limits, and how to read a balance. Implementations never throw; they classify. */
 export interface Provider {
-  readonly name: ProviderName;
+  /** A built-in provider's name, or `http-json` for a generic one. */
+  readonly name: ProviderName | "http-json";
+  /** The base URL requests go to when the account sets none (http-json: the configured URL). */
   readonly defaultBaseUrl: string;
   readonly defaultCurrency: string;
   /** Shortest polling interval the provider tolerates for balance calls (ms). */
@@ -45,16 +48,4 @@ export interface Provider {
   getBalance(req: BalanceRequest): Promise<BalanceResult>;
 }
 
-/** What distinguishes one provider of a protocol family from another: everything but the call. */
-export type ProviderSpec = Omit<Provider, "getBalance">;
-
-export const PROVIDER_NAMES = [
-  "captchaai",
-  "2captcha",
-  "rucaptcha",
-  "anti-captcha",
-  "capsolver",
-  "capmonster",
-] as const;
-
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+export { PROVIDER_NAMES, type ProviderName } from "./catalog.ts";

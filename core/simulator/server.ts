@@ -1,19 +1,23 @@
 /**
- * The provider simulator: one local HTTP server that answers the legacy res.php protocol and the
- * client-key JSON protocol for any number of accounts, spends their balances over simulated time,
+ * The provider simulator: one local HTTP server that answers every provider protocol (legacy res.php,
+ * client-key JSON, NopeCHA's status, DeathByCaptcha's account details) for any number of accounts, spends their balances over simulated time,
  * misbehaves on demand, and can be driven programmatically or through a small JSON control API
  * under /_sim/. It listens on loopback only and never logs or echoes the keys it is given.
  */
 import http from "node:http";
 import { InputError } from "../errors.ts";
 import {
-  BAN_COOLDOWN_MS,
   banCode,
+  banCooldownMs,
   clientKeyBadKeyCode,
   clientKeyError,
   clientKeySuccess,
-  DEFAULT_CURRENCY,
+  dbcError,
+  defaultCurrency,
+  defaultDecimals,
   emptyBody,
+  errorAnswer,
+  FLAVOURS,
   type Flavour,
   formatLegacyBalance,
   garbage,
@@ -22,8 +26,11 @@ import {
   LEGACY_KEY_LENGTH,
   legacyError,
   legacySuccess,
+  nopechaError,
+  PROTOCOLS,
   type Protocol,
   type SimResponse,
+  successAnswer,
   tooManyRequests,
   truncate,
 } from "./protocol.ts";
@@ -52,7 +59,7 @@ export interface SimAccountConfig {
   readonly id?: string;
   /** Reported in the state only (the protocols carry no currency); default per flavour (RuCaptcha: RUB). */
   readonly currency?: string;
-  /** Digits after the decimal point in answers (integer 0–8, default 4). */
+  /** Digits after the decimal point in answers (integer 0–8; default per flavour, mostly 4). */
   readonly decimals?: number;
   /** Which provider this account imitates (default: the server's flavour). */
   readonly flavour?: Flavour;
@@ -85,11 +92,7 @@ export interface SimulatorOptions {
   readonly now?: () => number;
 }
 
-export interface ProtocolCounts {
-  total: number;
-  legacy: number;
-  "client-key": number;
-}
+export type ProtocolCounts = { total: number } & Record<Protocol, number>;
 
 export interface SimCounts extends ProtocolCounts {
   /** Requests per account id. */
@@ -177,7 +180,9 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function emptyCounts(): ProtocolCounts {
-  return { total: 0, legacy: 0, "client-key": 0 };
+  const c = { total: 0 } as ProtocolCounts;
+  for (const p of PROTOCOLS) c[p] = 0;
+  return c;
 }
 
 function validateAccounts(accounts: readonly SimAccountConfig[]): void {
@@ -201,7 +206,7 @@ function validateAccounts(accounts: readonly SimAccountConfig[]): void {
     if (a.solvePrice !== undefined && !(typeof a.solvePrice === "number" && Number.isFinite(a.solvePrice) && a.solvePrice > 0))
       throw new InputError(`${at}: 'solvePrice' must be a number > 0 (the cost of one solve)`);
     if (a.flavour !== undefined && !isFlavour(a.flavour))
-      throw new InputError(`${at}: 'flavour' must be one of captchaai, 2captcha, rucaptcha, anti-captcha, capsolver, capmonster`);
+      throw new InputError(`${at}: 'flavour' must be one of ${FLAVOURS.join(", ")}`);
     if (typeof a.spend === "string" && !isScenarioName(a.spend))
       throw new InputError(`${at}: unknown spend scenario; expected steady, diurnal, batch, topups, leak or demo`);
     if (typeof a.spend === "object") {
@@ -251,8 +256,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       id: a.id ?? `account-${i + 1}`,
       key: a.key,
       flavour,
-      currency: a.currency ?? DEFAULT_CURRENCY[flavour],
-      decimals: a.decimals ?? 4,
+      currency: a.currency ?? defaultCurrency(flavour),
+      decimals: a.decimals ?? defaultDecimals(flavour),
       captchaCredits: a.captchaCredits ?? 0,
       solvePrice: a.solvePrice ?? 0.003,
       solves: { accepted: 0, refusedZeroBalance: 0 },
@@ -295,8 +300,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const into = a ? perAccount[a.id]! : unknownKey;
       for (const t of [into, all]) {
         t.total += c.total;
-        t.legacy += c.legacy;
-        t["client-key"] += c["client-key"];
+        for (const p of PROTOCOLS) t[p] += c[p];
       }
     }
     return { ...all, accounts: perAccount, unknownKey };
@@ -332,7 +336,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const n = (wrongKeys.get(client) ?? 0) + 1;
     if (n >= options.ban.afterWrongKeys) {
       wrongKeys.delete(client);
-      bannedUntil.set(client, now() + (options.ban.cooldownMs ?? BAN_COOLDOWN_MS[flavour]));
+      bannedUntil.set(client, now() + (options.ban.cooldownMs ?? banCooldownMs(flavour)));
     } else wrongKeys.set(client, n);
   };
   const isBanned = (client: string) => {
@@ -462,6 +466,30 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     });
   };
 
+  const nopechaAnswer = (key: string, client: string): SimResponse => {
+    const account = byKey.get(key);
+    const flavour = account?.flavour ?? serverFlavour;
+    if (options.ban && isBanned(client)) return nopechaError(flavour, banCode(flavour, "nopecha"));
+    if (!account) {
+      recordWrongKey(client, flavour);
+      return errorAnswer("nopecha", flavour, "InvalidKey");
+    }
+    touch(account);
+    return successAnswer("nopecha", flavour, account.state.balance, account.decimals);
+  };
+
+  const dbcAnswer = (key: string, client: string): SimResponse => {
+    const account = byKey.get(key);
+    const flavour = account?.flavour ?? serverFlavour;
+    if (options.ban && isBanned(client)) return dbcError(banCode(flavour, "deathbycaptcha"));
+    if (!account) {
+      recordWrongKey(client, flavour);
+      return dbcError("ACCESS_DENIED");
+    }
+    touch(account);
+    return successAnswer("deathbycaptcha", flavour, account.state.balance, account.decimals);
+  };
+
   const faultAnswer = (
     fault: Fault,
     protocol: Protocol,
@@ -473,9 +501,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const flavour = account?.flavour ?? serverFlavour;
     switch (fault.kind) {
       case "error":
-        return protocol === "legacy"
-          ? legacyError(fault.code, json, fault.status ?? 200)
-          : clientKeyError(flavour, fault.code, { status: fault.status, errorId: fault.errorId });
+        return errorAnswer(protocol, flavour, fault.code, { status: fault.status, errorId: fault.errorId, json });
       case "html":
         return htmlErrorPage(fault.status ?? 502);
       case "truncated":
@@ -486,7 +512,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         return emptyBody();
       case "non-numeric":
         if (protocol === "legacy") return legacySuccess(fault.value === undefined ? "abc" : String(fault.value), json);
-        return clientKeySuccess(flavour, fault.value === undefined ? "NaN" : fault.value, account?.decimals ?? 4, {
+        return successAnswer(protocol, flavour, fault.value === undefined ? "NaN" : fault.value, account?.decimals ?? 4, {
           captchaCredits: account?.captchaCredits,
         });
       case "rate-limit":
@@ -794,6 +820,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         key = null;
       }
       return serveProtocol(req, res, "client-key", key ?? "", true, () => clientKeyAnswer(key, client));
+    }
+
+    if (/^\/(api\/)?status\/?$/.test(url.pathname) && method === "GET") {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+      const key = url.searchParams.get("key") ?? bearer ?? "";
+      return serveProtocol(req, res, "nopecha", key, true, () => nopechaAnswer(key, client));
+    }
+
+    if (/^\/(api\/)?user\/?$/.test(url.pathname) && method === "POST") {
+      const key = new URLSearchParams(body).get("authtoken") ?? "";
+      return serveProtocol(req, res, "deathbycaptcha", key, true, () => dbcAnswer(key, client));
     }
 
     send(res, { status: 404, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Not Found" });

@@ -105,7 +105,7 @@ describe("action inputs", () => {
   it.each<[string, Record<string, string>, RegExp]>([
     ["missing api-key", { "api-key": "", batch: "image=1" }, /Input "api-key" is required/],
     ["blank api-key", { "api-key": "   ", batch: "image=1" }, /Input "api-key" is required/],
-    ["unknown provider", { provider: "deathbycaptcha", batch: "image=1" }, /Input "provider": "deathbycaptcha" is not a supported provider; expected one of captchaai, 2captcha/],
+    ["unknown provider", { provider: "nope-captcha", batch: "image=1" }, /Input "provider": "nope-captcha" is not a supported provider; expected one of 2captcha, 2captcha-v2, /],
     ["neither batch nor batch-size", {}, /Input "batch" is required/],
     ["both batch and batch-size", { batch: "image=1", "batch-size": "5", "captcha-type": "image" }, /Input "batch": set either batch or the pair batch-size \+ captcha-type, not both/],
     ["batch and captcha-type", { batch: "image=1", "captcha-type": "image" }, /not both/],

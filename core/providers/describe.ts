@@ -1,0 +1,60 @@
+/**
+ * The provider facts as the documentation shows them, rendered from the definitions: the README's
+ * provider and interval tables and action.yml's lists are checked against these by
+ * test/unit/provider-definitions.test.ts, so the documents cannot drift from the registry.
+ */
+import { DEFINITIONS } from "./catalog.ts";
+import type { ProtocolName, ProviderDefinition } from "./define.ts";
+
+const PROTOCOL_CALL: Readonly<Record<ProtocolName, string>> = {
+  legacy: "`GET /res.php?action=getbalance&json=1`",
+  "client-key": '`POST /getBalance {"clientKey"}`',
+  nopecha: "`GET /status/?key=`",
+  deathbycaptcha: "`POST /user` (form `authtoken`)",
+};
+
+/** `90000` → `1.5 min`, `30000` → `30 s`, `300000` → `5 min`. */
+export function formatInterval(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms > 60_000) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
+}
+
+function currencyCell(d: ProviderDefinition): string {
+  return d.currencyNote && d.currencyNote !== d.defaultCurrency ? `${d.defaultCurrency} (${d.currencyNote})` : d.defaultCurrency;
+}
+
+/** The README's provider table (header included), one row per built-in provider. */
+export function providerTable(): string {
+  const rows = [
+    "| `--provider` | service | protocol | default base URL | currency | default poll interval |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const d of DEFINITIONS) {
+    rows.push(
+      `| \`${d.name}\` | ${d.title} | ${PROTOCOL_CALL[d.protocol]} | \`${d.defaultBaseUrl}\` | ${currencyCell(d)} | ${formatInterval(d.defaultPollIntervalMs)} (min ${formatInterval(d.minPollIntervalMs)}) |`,
+    );
+  }
+  return rows.join("\n");
+}
+
+/** The README's interval table: providers grouped by identical limits and reason. */
+export function intervalTable(): string {
+  const rows = ["| provider | default interval | minimum | ban cool-down | why |", "|---|---|---|---|---|"];
+  for (const d of DEFINITIONS) {
+    rows.push(
+      `| \`${d.name}\` | ${formatInterval(d.defaultPollIntervalMs)} | ${formatInterval(d.minPollIntervalMs)} | ${formatInterval(d.banCooldownMs)} | ${d.intervalReason} |`,
+    );
+  }
+  return rows.join("\n");
+}
+
+/** `a, b or c`. */
+export function orList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
+/** Every service's title once (a service on two protocols is one service), in registry order. */
+export function serviceTitles(): string[] {
+  return [...new Set(DEFINITIONS.map((d) => d.title.replace(/ \(API v2\)$/, "")))];
+}

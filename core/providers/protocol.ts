@@ -1,0 +1,30 @@
+/**
+ * What a wire protocol is: how to ask for the balance and how to read the answer. One module per
+ * protocol (legacy.ts, client-key.ts, nopecha.ts, deathbycaptcha.ts); provider.ts makes the call the same
+ * way for all of them (one request, the key redacted, never a throw).
+ */
+import type { HttpRequest } from "../http.ts";
+import type { CodeTable } from "./error-codes.ts";
+import type { BalanceResult } from "./types.ts";
+
+/** The facts of a provider a parser needs. */
+export interface ParseContext {
+  readonly defaultCurrency: string;
+  readonly banCooldownMs: number;
+  /** The provider's own error codes, before the shared table. */
+  readonly errorCodes?: CodeTable;
+}
+
+export type BalanceCall = Pick<HttpRequest, "method" | "url" | "headers" | "body">;
+
+export interface BalanceProtocol {
+  /** The request for `apiKey`'s balance against the base URL `base`. */
+  request(base: string, apiKey: string): BalanceCall;
+  /** Interprets an answer that transportFailure() let through. Pure. */
+  parse(status: number, body: string, truncated: boolean, ctx: ParseContext): BalanceResult;
+}
+
+/** A base URL that keeps its path when a relative endpoint is resolved against it. */
+export function withSlash(base: string): string {
+  return base.endsWith("/") ? base : `${base}/`;
+}
