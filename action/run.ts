@@ -99,7 +99,7 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   const apiKey = core.getInput("api-key");
   const token = core.getInput("github-token");
   const secrets = [apiKey, token].filter((s) => s !== "");
-  for (const secret of secrets) for (const form of [secret, ...secretForms(secret)]) core.setSecret(form);
+  for (const secret of secrets) for (const form of secretForms(secret)) core.setSecret(form);
 
   const deps: RunDeps = { ...defaultDeps(overrides.env ?? process.env), ...overrides };
   let inputs: ActionInputs;

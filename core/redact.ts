@@ -317,7 +317,8 @@ export function createRedactor(secrets: readonly string[] = []): Redactor {
  * and form-encoded (upper- and lower-case hex), JSON-escaped (`\u` forms) and base64.
  */
 export function secretForms(secret: string): string[] {
-  if (!usable(secret)) return [];
+  if (secret === "") return [];
+  if (!usable(secret)) return [secret];
   const forms = new Set<string>();
   for (const s of [secret, secret.toUpperCase(), secret.toLowerCase()]) {
     forms.add(s);

@@ -1,6 +1,7 @@
 /** Shared helpers for turning an HTTP outcome into a BalanceResult. */
 import { type HttpOutcome, headerValue, retryAfterMs } from "../http.ts";
 import { redact } from "../redact.ts";
+import { MAX_CODE_CHARS, untrustedText } from "../untrusted-text.ts";
 import type { FailureReason } from "../reasons.ts";
 import { type CodeTable, cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
 import type { BalanceFailure, BalanceResult } from "./types.ts";
@@ -95,8 +96,28 @@ export function unexpectedBody(status: number, body: string, truncated: boolean)
 /** How a protocol reads an answer that made it through transportFailure(). */
 export type BodyParser = (status: number, body: string, truncated: boolean) => BalanceResult;
 
-/** One request's outcome as a BalanceResult: transport failures first, then the protocol's parser; the key redacted. */
-export function interpretOutcome(outcome: HttpOutcome, parse: BodyParser, apiKey: string): BalanceResult {
-  const result = outcome.kind === "response" ? (transportFailure(outcome) ?? parse(outcome.status, outcome.body, outcome.truncated)) : transportFailure(outcome)!;
-  return result.ok ? result : { ...result, message: redact(result.message, [apiKey]) };
+/**
+ * One request's outcome as a BalanceResult: transport failures first, then the protocol's parser.
+ * This is the edge where provider text enters: a failure is read again from the body with the
+ * secrets redacted out of it first, so that nothing the parsers do (upper-casing a code, cutting an
+ * excerpt, quoting) ever sees a secret; then its message and code are made safe to print
+ * (core/untrusted-text.ts: control and bidi characters removed, redacted again, bounded).
+ */
+export function interpretOutcome(outcome: HttpOutcome, parse: BodyParser, secrets: string | readonly string[]): BalanceResult {
+  const list = typeof secrets === "string" ? [secrets] : secrets;
+  const read = (o: HttpOutcome): BalanceResult =>
+    o.kind === "response" ? (transportFailure(o) ?? parse(o.status, o.body, o.truncated)) : transportFailure(o)!;
+  const result = read(outcome);
+  if (result.ok) return result;
+  const clean = outcome.kind === "response" ? read({ ...outcome, body: redact(outcome.body, list) }) : result;
+  return safeFailure(clean.ok ? result : clean, list);
+}
+
+/** A failure whose message and code are safe to print anywhere (see core/untrusted-text.ts). */
+export function safeFailure(f: BalanceFailure, secrets: readonly string[]): BalanceFailure {
+  return {
+    ...f,
+    message: untrustedText(f.message, secrets),
+    ...(f.code !== undefined ? { code: untrustedText(f.code, secrets, MAX_CODE_CHARS) } : {}),
+  };
 }

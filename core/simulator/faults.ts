@@ -6,7 +6,14 @@ import { type Protocol, PROTOCOLS } from "./protocol.ts";
 export type Fault =
   /** A provider error code in the protocol's shape (legacy `{"status":0,"request":CODE}` / plain CODE;
    *  client-key `{"errorId":N,"errorCode":CODE}` with the flavour's HTTP status unless `status` is given). */
-  | { readonly kind: "error"; readonly code: string; readonly status?: number; readonly errorId?: number }
+  | {
+      readonly kind: "error";
+      readonly code: string;
+      readonly status?: number;
+      readonly errorId?: number;
+      /** client-key `errorDescription` (legacy: `error_text`, JSON only); default the code's usual text. */
+      readonly description?: string;
+    }
   /** Delay the answer by `ms`; combines with the next matching non-latency fault (or the normal answer). */
   | { readonly kind: "latency"; readonly ms: number }
   /** An HTML error page from a proxy (default 502). */
@@ -27,7 +34,10 @@ export type Fault =
   /** The socket is destroyed without any response. */
   | { readonly kind: "drop" }
   /** No response at all until the client gives up (or the simulator closes). */
-  | { readonly kind: "hang" };
+  | { readonly kind: "hang" }
+  /** A hostile answer: exactly this body (repeated `repeat` times), with this status (default 200)
+   *  and content type (default text/plain). */
+  | { readonly kind: "body"; readonly body: string; readonly status?: number; readonly contentType?: string; readonly repeat?: number };
 
 export type FaultKind = Fault["kind"];
 
@@ -42,7 +52,29 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "rate-limit",
   "drop",
   "hang",
+  "body",
 ];
+
+/**
+ * Placeholders a hostile fault's code, description or body may contain, replaced by the key of the
+ * request being answered (the fault itself never holds a key): a provider that echoes the key.
+ */
+export const KEY_PLACEHOLDERS: Readonly<Record<string, (key: string) => string>> = {
+  "{key}": (k) => k,
+  "{KEY}": (k) => k.toUpperCase(),
+  "{key:url}": (k) => [...Buffer.from(k, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join(""),
+  "{KEY:url}": (k) => [...Buffer.from(k, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0").toUpperCase()}`).join(""),
+  "{key:json}": (k) => [...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""),
+  "{key:base64}": (k) => Buffer.from(k, "utf8").toString("base64"),
+};
+
+/** `text` with every key placeholder replaced by that form of `key`. */
+export function withKey(text: string, key: string): string {
+  return text.replace(/\{(?:key|KEY)(?::(?:url|json|base64))?\}/g, (p) => KEY_PLACEHOLDERS[p]?.(key) ?? p);
+}
+
+/** Longest code, description or body a fault may carry (the hostile ones are long on purpose). */
+export const MAX_FAULT_TEXT = 1 << 20;
 
 /** Every provider error code of the reference, for convenience (any string is accepted). */
 export const KNOWN_ERROR_CODES = [
@@ -114,11 +146,20 @@ export function parseFault(v: unknown): Fault | string {
   switch (kind) {
     case "error": {
       const code = v["code"];
-      if (typeof code !== "string" || code.length === 0 || code.length > 80)
+      if (typeof code !== "string" || code.length === 0 || code.length > MAX_FAULT_TEXT)
         return "fault 'code' must be a provider error code such as ERROR_ZERO_BALANCE";
+      const description = v["description"];
+      if (description !== undefined && (typeof description !== "string" || description.length > MAX_FAULT_TEXT))
+        return `fault 'description' must be a string of at most ${MAX_FAULT_TEXT} characters`;
       const bad = optInt("status", 100, 599) ?? optInt("errorId", 0, 1_000_000);
       if (bad) return bad;
-      return { kind, code, status: v["status"] as number | undefined, errorId: v["errorId"] as number | undefined };
+      return {
+        kind,
+        code,
+        status: v["status"] as number | undefined,
+        errorId: v["errorId"] as number | undefined,
+        ...(description !== undefined ? { description } : {}),
+      };
     }
     case "latency": {
       const ms = v["ms"];
@@ -153,6 +194,24 @@ export function parseFault(v: unknown): Fault | string {
         kind,
         retryAfterSeconds: v["retryAfterSeconds"] as number | undefined,
         ...(raw !== undefined ? { retryAfter: raw as string } : {}),
+      };
+    }
+    case "body": {
+      const body = v["body"];
+      if (typeof body !== "string" || body.length > MAX_FAULT_TEXT) return `fault 'body' must be a string of at most ${MAX_FAULT_TEXT} characters`;
+      const contentType = v["contentType"];
+      if (contentType !== undefined && (typeof contentType !== "string" || !/^[\w.+-]+\/[\w.+-]+(;[ \w=.+-]*)?$/.test(contentType)))
+        return "fault 'contentType' must be a media type such as application/json";
+      const bad = optInt("status", 100, 599) ?? optInt("repeat", 1, MAX_FAULT_TEXT);
+      if (bad) return bad;
+      if (body.length * ((v["repeat"] as number | undefined) ?? 1) > 8 * MAX_FAULT_TEXT)
+        return `fault 'body' repeated must stay under ${8 * MAX_FAULT_TEXT} characters`;
+      return {
+        kind,
+        body,
+        status: v["status"] as number | undefined,
+        contentType: contentType as string | undefined,
+        repeat: v["repeat"] as number | undefined,
       };
     }
     default:

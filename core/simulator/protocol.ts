@@ -101,9 +101,9 @@ export function legacySuccess(request: string, json: boolean): SimResponse {
 }
 
 /** Legacy errors come with HTTP 200, as the real services send them. */
-export function legacyError(code: string, json: boolean, status = 200): SimResponse {
+export function legacyError(code: string, json: boolean, status = 200, errorText?: string): SimResponse {
   return json
-    ? { status, headers: JSON_TYPE, body: JSON.stringify({ status: 0, request: code }) }
+    ? { status, headers: JSON_TYPE, body: JSON.stringify({ status: 0, request: code, ...(errorText !== undefined ? { error_text: errorText } : {}) }) }
     : { status, headers: TEXT_TYPE, body: code };
 }
 
@@ -247,15 +247,17 @@ export interface ErrorAnswerOptions {
   readonly errorId?: number;
   /** Legacy only: the json=1 shape (default true). */
   readonly json?: boolean;
+  /** The error's text where the protocol has one (client-key errorDescription, legacy JSON error_text). */
+  readonly description?: string;
 }
 
 /** A provider error code in `protocol`'s shape, as `flavour` sends it. */
 export function errorAnswer(protocol: Protocol, flavour: Flavour, code: string, opts: ErrorAnswerOptions = {}): SimResponse {
   switch (protocol) {
     case "legacy":
-      return legacyError(code, opts.json ?? true, opts.status ?? 200);
+      return legacyError(code, opts.json ?? true, opts.status ?? 200, opts.description);
     case "client-key":
-      return clientKeyError(flavour, code, { status: opts.status, errorId: opts.errorId });
+      return clientKeyError(flavour, code, { status: opts.status, errorId: opts.errorId, description: opts.description });
     case "nopecha":
       return nopechaError(flavour, code, { status: opts.status });
     case "deathbycaptcha":

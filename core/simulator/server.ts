@@ -34,7 +34,7 @@ import {
   tooManyRequests,
   truncate,
 } from "./protocol.ts";
-import { type ActiveFault, describeFault, type Fault, type FaultScope, parseFault, parseScope } from "./faults.ts";
+import { type ActiveFault, describeFault, type Fault, type FaultScope, parseFault, parseScope, withKey } from "./faults.ts";
 import {
   advance,
   depositNow,
@@ -500,8 +500,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const account = byKey.get(key);
     const flavour = account?.flavour ?? serverFlavour;
     switch (fault.kind) {
-      case "error":
-        return errorAnswer(protocol, flavour, fault.code, { status: fault.status, errorId: fault.errorId, json });
+      case "error": {
+        const code = withKey(fault.code, key);
+        const description = fault.description === undefined ? undefined : withKey(fault.description, key);
+        return errorAnswer(protocol, flavour, code, { status: fault.status, errorId: fault.errorId, json, description });
+      }
+      case "body": {
+        const body = withKey(fault.body, key).repeat(fault.repeat ?? 1);
+        return { status: fault.status ?? 200, headers: { "content-type": fault.contentType ?? "text/plain; charset=utf-8" }, body };
+      }
       case "html":
         return htmlErrorPage(fault.status ?? 502);
       case "truncated":

@@ -62,8 +62,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const logger = createLogger({ level: "debug", format: "logfmt", write: (l) => logs.push(l) });
   const accounts: PolledAccount[] = o.accounts.map((a, i) => ({
     name: a.name ?? `acct-${i}`,
-    providerLabel: "captchaai",
-    provider: fastProvider(),
+    providerLabel: a.flavour === "anti-captcha" ? "anti-captcha" : "captchaai",
+    provider: fastProvider(a.flavour === "anti-captcha" ? "anti-captcha" : "captchaai"),
     apiKey: keys[i]!,
     apiUrl: sim.url,
     intervalMs: o.intervalMs ?? 200,

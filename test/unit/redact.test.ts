@@ -83,7 +83,8 @@ describe("secretForms", () => {
     for (const f of ["Ab c+d/e", "AB C+D/E", "ab c+d/e", "Ab%20c%2Bd%2Fe", "Ab%20c%2bd%2fe", "Ab+c%2Bd%2Fe"]) expect(forms).toContain(f);
     expect(forms).toContain(uesc("ab c+d/e"));
     expect(forms).toContain(Buffer.from("Ab c+d/e").toString("base64"));
-    expect(secretForms("abc")).toEqual([]);
+    expect(secretForms("abc")).toEqual(["abc"]);
+    expect(secretForms("")).toEqual([]);
   });
 
   it("every listed form is itself redacted", () => {
