@@ -12,6 +12,7 @@ import { PROTOCOL_NAMES } from "../../core/providers/define.ts";
 import { intervalTable, orList, providerTable, serviceTitles } from "../../core/providers/describe.ts";
 import { getProvider } from "../../core/providers/registry.ts";
 import { FAILURE_REASONS } from "../../core/reasons.ts";
+import { startSimulator } from "../../core/simulator/index.ts";
 import { banCooldownMs, defaultCurrency, FLAVOURS } from "../../core/simulator/protocol.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -100,5 +101,22 @@ describe("provider definitions", () => {
   it("the README's action inputs list exactly the registry's providers", () => {
     const row = README.split("\n").find((l) => l.startsWith("| `provider` |"))!;
     expect(row).toContain(orList(PROVIDER_NAMES.map((n) => `\`${n}\``)));
+  });
+
+  it.each(DEFINITIONS.map((d) => [d.name, d] as const))("%s: every documented error code, in the simulator's shape, reads as the definition says", async (_n, d) => {
+    const key = "definition0test0key00000000000000".slice(0, 32);
+    const sim = await startSimulator({ flavour: d.name, timeScale: 0, accounts: [{ key, balance: 5 }] });
+    try {
+      for (const [code, reason] of Object.entries(d.errorCodes)) {
+        sim.injectFault({ kind: "error", code }, { times: 1 });
+        const r = await getProvider(d.name).getBalance({ apiKey: key, apiUrl: sim.url });
+        expect(r, code).toMatchObject({ ok: false, reason });
+        if (!r.ok) expect(JSON.stringify(r)).not.toContain(key);
+      }
+      const ok = await getProvider(d.name).getBalance({ apiKey: key, apiUrl: sim.url });
+      expect(ok).toEqual({ ok: true, balance: 5, currency: d.defaultCurrency });
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -33,7 +33,7 @@ afterAll(async () => {
 describe("providers over HTTP", () => {
   it("legacy providers send GET /res.php with key, action=getbalance and json=1", async () => {
     handler = (_q, _b, res) => res.end('{"status":1,"request":"3.5"}');
-    for (const name of ["captchaai", "2captcha", "rucaptcha"] as const) {
+    for (const name of ["captchaai", "2captcha", "rucaptcha", "azcaptcha"] as const) {
       seen.length = 0;
       const r = await getProvider(name).getBalance({ apiKey: KEY, apiUrl: base });
       expect(r).toMatchObject({ ok: true, balance: 3.5 });
@@ -52,6 +52,39 @@ describe("providers over HTTP", () => {
       expect(seen[0]).toMatchObject({ method: "POST", url: "/getBalance" });
       expect(JSON.parse(seen[0]!.body)).toEqual({ clientKey: KEY });
     }
+  });
+  it("nopecha sends GET /status/?key=KEY and reads credit as credits", async () => {
+    handler = (_q, _b, res) => res.end('{"plan":"Basic","status":"Active","credit":420,"quota":1000}');
+    seen.length = 0;
+    const r = await getProvider("nopecha").getBalance({ apiKey: KEY, apiUrl: base });
+    expect(r).toEqual({ ok: true, balance: 420, currency: "credits" });
+    const url = new URL(seen[0]!.url, base);
+    expect(seen[0]!.method).toBe("GET");
+    expect(url.pathname).toBe("/status/");
+    expect(Object.fromEntries(url.searchParams)).toEqual({ key: KEY });
+  });
+  it("deathbycaptcha POSTs the authtoken form to /user and converts cents to USD", async () => {
+    handler = (_q, _b, res) => res.end('{"user":99,"rate":0.139,"balance":672.204,"is_banned":false,"status":0}');
+    seen.length = 0;
+    const r = await getProvider("deathbycaptcha").getBalance({ apiKey: KEY, apiUrl: `${base}/api` });
+    expect(r).toEqual({ ok: true, balance: 6.72204, currency: "USD" });
+    expect(seen[0]).toMatchObject({ method: "POST", url: "/api/user" });
+    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({ authtoken: KEY });
+  });
+  it("ezcaptcha, 2captcha-v2 and rucaptcha-v2 speak client-key; ezcaptcha's points are USD / 10,000", async () => {
+    handler = (_q, _b, res) => res.end('{"errorId":0,"balance":1071810}');
+    const got = [];
+    for (const name of ["ezcaptcha", "2captcha-v2", "rucaptcha-v2"] as const) {
+      seen.length = 0;
+      got.push(await getProvider(name).getBalance({ apiKey: KEY, apiUrl: base }));
+      expect(seen[0]).toMatchObject({ method: "POST", url: "/getBalance" });
+      expect(JSON.parse(seen[0]!.body)).toEqual({ clientKey: KEY });
+    }
+    expect(got).toEqual([
+      { ok: true, balance: 107.181, currency: "USD" },
+      { ok: true, balance: 1071810, currency: "USD" },
+      { ok: true, balance: 1071810, currency: "RUB" },
+    ]);
   });
   it("keeps a path prefix of --api-url (proxies)", async () => {
     handler = (_q, _b, res) => res.end('{"errorId":0,"balance":1}');
