@@ -44,6 +44,9 @@ export type GateDecision =
       readonly detail: string;
     };
 
+/** Money is compared to a billionth, so 1.00 - 100 × 0.01 is 0 and not a rounding error above it. */
+const EPSILON = 1e-9;
+
 /** Slack over the check timeout before a waiting caller gives up on the check. */
 const WAIT_SLACK_MS = 250;
 
@@ -202,7 +205,7 @@ export class BalanceGate {
       return this.#unreadable(`the balance could not be read (${why})`);
     }
     const estimate = this.#known.balance - this.#debits * o.pricePerSolve;
-    if (estimate <= 0 || estimate - o.pricePerSolve < o.minBalance) {
+    if (estimate <= EPSILON || estimate - o.pricePerSolve < o.minBalance - EPSILON) {
       const need = o.pricePerSolve > 0 ? `minBalance ${o.minBalance} + ${o.pricePerSolve} for the next solve` : `minBalance ${o.minBalance}`;
       return { allow: false, reason: "low", balance: round(estimate), detail: `the balance ${round(estimate)} is below ${need}` };
     }

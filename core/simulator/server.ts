@@ -405,7 +405,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   /** Charges one solve; the task id, or null when the balance cannot pay for it. */
   const charge = (account: Account): number | null => {
     touch(account);
-    if (account.state.balance < account.solvePrice || account.state.balance <= 0) {
+    if (account.state.balance < account.solvePrice - 1e-9 || account.state.balance <= 0) {
       account.solves.refusedZeroBalance++;
       return null;
     }
