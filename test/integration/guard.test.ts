@@ -212,7 +212,7 @@ describe("guard: balance calls are at most one per interval, whatever the worker
 
 describe("guard: a balance that cannot be read", () => {
   it("fails closed by default within checkTimeout, and does not ask again before the back-off", async () => {
-    sim.injectFault("hang", { key: KEY, times: 1 });
+    sim.injectFault({ kind: "hang" }, { key: KEY, times: 1 });
     let clock = 5_000_000;
     const lines: string[] = [];
     const g = guard({ onLow: "skip", checkTimeout: "300ms", now: () => clock, log: (l) => lines.push(l) });
