@@ -7,6 +7,7 @@
  * `checkTimeoutMs` (plus a little slack); a check that cannot finish in time counts as unreadable.
  */
 import { readBalance } from "../core/balance.ts";
+import { safeTimeout } from "../core/delays.ts";
 import type { BalanceFailure, Provider } from "../core/providers/types.ts";
 import { type FailureReason, RETRY_POLICY, type RetryPolicy } from "../core/reasons.ts";
 import { nextCheckDelayMs, type ScheduleParams } from "../core/schedule.ts";
@@ -221,8 +222,7 @@ function round(n: number): number {
 /** Resolves true when `p` settles within `ms`, false otherwise (the timer never keeps the process alive). */
 function waitAtMost(p: Promise<void>, ms: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref?.();
+    const timer = safeTimeout(() => resolve(false), ms, true);
     p.then(
       () => {
         clearTimeout(timer);

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Registry } from "prom-client";
 import { checkKey, parseApiUrl, parseProviderName, readKeyFile } from "../core/config.ts";
+import { MAX_POLL_INTERVAL_MS } from "../core/delays.ts";
 import { parseDuration } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { getProvider } from "../core/providers/registry.ts";
@@ -203,6 +204,9 @@ export class BalanceGuard {
     const minMs = this.#providerImpl.minPollIntervalMs;
     this.checkEveryMs =
       options.checkEvery === undefined ? this.#providerImpl.defaultPollIntervalMs : parseDuration(options.checkEvery, "BalanceGuard: checkEvery");
+    if (this.checkEveryMs > MAX_POLL_INTERVAL_MS) {
+      throw new InputError(`BalanceGuard: checkEvery ${options.checkEvery} is longer than a day; a balance that old cannot guard a run`);
+    }
     if (this.checkEveryMs < minMs) {
       throw new InputError(
         `BalanceGuard: checkEvery ${this.checkEveryMs / 1000}s is shorter than ${this.provider}'s minimum interval between balance calls (${minMs / 1000}s)`,
