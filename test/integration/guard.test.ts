@@ -331,7 +331,7 @@ describe("guard: metrics on the job's registry", () => {
 
 describe("guard: configuration mistakes are clear", () => {
   it("names what was wrong and what was expected", async () => {
-    expect(() => new BalanceGuard({ provider: "deathbycaptcha", apiKey: "k" })).toThrow(/unknown provider "deathbycaptcha"; expected one of captchaai, 2captcha/);
+    expect(() => new BalanceGuard({ provider: "fakecaptcha", apiKey: "k" })).toThrow(/unknown provider "fakecaptcha"; expected one of /);
     expect(() => new BalanceGuard({ provider: "2captcha" })).toThrow(/exactly one of apiKey, apiKeyFile \(a path\) or apiKeyEnv/);
     expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", onLow: "queue" })).toThrow(/onLow "queue" needs queueFile/);
     expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", onLow: "retry" as LowStrategy })).toThrow(/onLow must be one of skip, queue, raise/);

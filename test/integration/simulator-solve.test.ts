@@ -4,6 +4,7 @@ import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
 
 const KEY_2C = "2c00000000000000000000000000000c"; // 2captcha, legacy and client-key
 const KEY_CS = "CAP-00000000000000000000000000000000000000"; // capsolver
+const KEY_AC = "ac00000000000000000000000000000a"; // anti-captcha (numbered errors)
 
 let sim: Simulator;
 const agent = new Agent({ pipelining: 0, keepAliveTimeout: 1 });
@@ -14,6 +15,7 @@ beforeAll(async () => {
     accounts: [
       { key: KEY_2C, balance: 0.01, flavour: "2captcha", id: "2c", solvePrice: 0.004 },
       { key: KEY_CS, balance: 0.005, flavour: "capsolver", id: "cs" },
+      { key: KEY_AC, balance: 0, flavour: "anti-captcha", id: "ac" },
     ],
   });
 });
@@ -64,8 +66,7 @@ describe("simulator: solve calls spend the balance and refuse at zero", () => {
       status: 400,
       json: { errorId: 1, errorCode: "ERROR_ZERO_BALANCE" },
     });
-    sim.setBalance(KEY_2C, 0);
-    expect((await post("/createTask", { clientKey: KEY_2C, task: {} })).json).toMatchObject({ errorId: 10, errorCode: "ERROR_ZERO_BALANCE" });
+    expect((await post("/createTask", { clientKey: KEY_AC, task: {} })).json).toMatchObject({ errorId: 10, errorCode: "ERROR_ZERO_BALANCE" });
     expect((await post("/createTask", { clientKey: "nope", task: {} })).json).toMatchObject({ errorCode: "ERROR_KEY_DOES_NOT_EXIST" });
   });
 

@@ -36,6 +36,14 @@ describe("guard: recognising a zero balance in every provider's shape", () => {
     expect(zeroBalanceInReturned({ errorId: 10, errorCode: "ERROR_NO_SLOT_AVAILABLE" }, "2captcha")).toBeUndefined();
   });
 
+  it("a provider's own codes and numbering from its definition: NopeCHA NoCredit / error 16, 2Captcha v2 ids", () => {
+    expect(zeroBalanceInReturned({ error: 16, message: "Out of credit" }, "nopecha")).toBe("NOCREDIT");
+    expect(zeroBalanceInThrown(new Error("nopecha: NoCredit"), "nopecha")).toBe("NOCREDIT");
+    expect(zeroBalanceInReturned({ error: 16 }, "2captcha")).toBeUndefined();
+    expect(zeroBalanceInReturned({ errorId: 10 }, "2captcha-v2")).toBe("ERROR_ZERO_BALANCE");
+    expect(zeroBalanceInReturned({ errorId: 10 }, "rucaptcha-v2")).toBe("ERROR_ZERO_BALANCE");
+  });
+
   it("what client libraries throw: messages, codes, rejected strings, HTTP errors with the body, causes", () => {
     expect(zeroBalanceInThrown("ERROR_ZERO_BALANCE", "anti-captcha")).toBe("ERROR_ZERO_BALANCE");
     expect(zeroBalanceInThrown(new Error("2captcha: ERROR_ZERO_BALANCE (top up your account)"), "2captcha")).toBe("ERROR_ZERO_BALANCE");
