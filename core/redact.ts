@@ -48,6 +48,12 @@ function foldUnit(c: string): string {
   return l.length === 1 ? l : c;
 }
 
+/** foldUnit() on a code unit. */
+function foldCode(code: number): number {
+  if (code < 0x80) return code === 0x20 ? 0x2b : code >= 0x41 && code <= 0x5a ? code + 0x20 : code;
+  return foldUnit(String.fromCharCode(code)).charCodeAt(0);
+}
+
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
@@ -130,13 +136,14 @@ function percentByte(t: string, i: number, levels: 1 | 2): [number, number] | un
  * each, the span of the original text it came from.
  */
 function decode(t: string, how: Decoding): { text: string; from: Int32Array; to: Int32Array } {
-  const units: string[] = [];
+  // a decoded text is never longer than its source (an escape is longer than what it stands for)
+  const units = new Uint16Array(t.length);
   const from = new Int32Array(t.length);
   const to = new Int32Array(t.length);
   let n = 0;
   const push = (s: string, a: number, b: number) => {
     for (let k = 0; k < s.length; k++) {
-      units.push(foldUnit(s[k]!));
+      units[n] = foldCode(s.charCodeAt(k));
       from[n] = a;
       to[n] = b;
       n++;
@@ -199,10 +206,13 @@ function decode(t: string, how: Decoding): { text: string; from: Int32Array; to:
         continue;
       }
     }
-    push(c, i, i + 1);
+    units[n] = foldCode(t.charCodeAt(i));
+    from[n] = i;
+    to[n] = i + 1;
+    n++;
     i++;
   }
-  return { text: units.join(""), from: from.subarray(0, n), to: to.subarray(0, n) };
+  return { text: Buffer.from(units.buffer, 0, n * 2).toString("utf16le"), from: from.subarray(0, n), to: to.subarray(0, n) };
 }
 
 type Span = [number, number];
@@ -212,47 +222,93 @@ type SourceMap = { readonly from: (k: number) => number; readonly to: (k: number
 
 const IDENTITY: SourceMap = { from: (k) => k, to: (k) => k + 1 };
 
-/** Spans of the original text holding runs of the secret, found in `text` (folded; `map` leads back). */
-function findRuns(c: Compiled, text: string, map: SourceMap, out: Span[]): void {
-  const { folded, gram, grams, firsts } = c;
-  let coveredTo = 0;
-  for (let k = 0; k + gram <= text.length; k++) {
-    if (!firsts.has(text[k]!)) continue;
-    const starts = grams.get(text.slice(k, k + gram));
-    if (!starts) continue;
-    let best = gram;
-    for (const j of starts) {
-      let len = gram;
-      while (j + len < folded.length && k + len < text.length && text[k + len] === folded[j + len]) len++;
-      if (len > best) best = len;
+/** Every secret of a redaction, indexed by its runs, so one pass over a text serves them all. */
+interface Index {
+  /** By run length (FRAGMENT_LENGTH; shorter secrets have their own): run → where it occurs in which secret. */
+  readonly groups: readonly {
+    readonly gram: number;
+    readonly grams: ReadonlyMap<string, readonly { readonly c: Compiled; readonly j: number }[]>;
+    readonly firsts: ReadonlySet<string>;
+  }[];
+  /** Base64 forms by their first FRAGMENT_LENGTH characters (matched case-sensitively, on the text as is). */
+  readonly base64: ReadonlyMap<string, readonly string[]>;
+  readonly minGram: number;
+}
+
+function buildIndex(list: readonly Compiled[]): Index {
+  const byGram = new Map<number, { gram: number; grams: Map<string, { c: Compiled; j: number }[]>; firsts: Set<string> }>();
+  const base64 = new Map<string, string[]>();
+  for (const c of list) {
+    let g = byGram.get(c.gram);
+    if (!g) byGram.set(c.gram, (g = { gram: c.gram, grams: new Map(), firsts: new Set() }));
+    for (const [run, starts] of c.grams) {
+      const at = g.grams.get(run) ?? [];
+      for (const j of starts) at.push({ c, j });
+      g.grams.set(run, at);
+      g.firsts.add(run[0]!);
     }
-    const end = k + best;
-    if (end <= coveredTo) continue;
-    // a part of the secret made of few characters (`00000000`) is not worth hiding, and would hide balances
-    if (best < folded.length && new Set(text.slice(k, end)).size < MIN_FRAGMENT_DISTINCT) continue;
-    out.push([map.from(k), map.to(end - 1)]);
-    coveredTo = end;
+    for (const form of c.base64) {
+      const head = form.slice(0, FRAGMENT_LENGTH);
+      const at = base64.get(head) ?? [];
+      if (!at.includes(form)) at.push(form);
+      base64.set(head, at);
+    }
+  }
+  const groups = [...byGram.values()];
+  return { groups, base64, minGram: Math.min(Infinity, ...groups.map((g) => g.gram)) };
+}
+
+/** Spans of the original text holding runs of a secret, found in `text` (folded; `map` leads back). */
+function findRuns(index: Index, text: string, map: SourceMap, out: Span[]): void {
+  for (const { gram, grams, firsts } of index.groups) {
+    let coveredTo = 0;
+    // a run that starts inside one already found and goes on past it is found where that one ends
+    for (let k = 0; k + gram <= text.length; k = Math.max(k + 1, coveredTo)) {
+      if (!firsts.has(text[k]!)) continue;
+      const starts = grams.get(text.slice(k, k + gram));
+      if (!starts) continue;
+      let end = 0;
+      for (const { c, j } of starts) {
+        const folded = c.folded;
+        let len = gram;
+        while (j + len < folded.length && k + len < text.length && text[k + len] === folded[j + len]) len++;
+        if (k + len <= Math.max(end, coveredTo)) continue;
+        // a part of a secret made of few characters (`00000000`) is not worth hiding, and would hide balances
+        if (len < folded.length && new Set(text.slice(k, k + len)).size < MIN_FRAGMENT_DISTINCT) continue;
+        end = Math.max(end, k + len);
+      }
+      if (end <= coveredTo) continue;
+      out.push([map.from(k), map.to(end - 1)]);
+      coveredTo = end;
+    }
   }
 }
 
-function redactCompiled(text: string, compiled: readonly Compiled[]): string {
-  if (compiled.length === 0 || text.length < Math.min(...compiled.map((c) => c.gram))) return text;
+function findBase64(index: Index, text: string, out: Span[]): void {
+  if (index.base64.size === 0) return;
+  for (let k = 0; k + FRAGMENT_LENGTH <= text.length; k++) {
+    const forms = index.base64.get(text.slice(k, k + FRAGMENT_LENGTH));
+    if (!forms) continue;
+    for (const form of forms) if (text.startsWith(form, k)) out.push([k, k + form.length]);
+  }
+}
+
+function redactIndexed(text: string, index: Index): string {
+  if (index.groups.length === 0 || text.length < index.minGram) return text;
   const spans: Span[] = [];
   // the text as it is, then with its escapes undone (see DECODINGS)
   const plain = fold(text);
-  const views: { text: string; map: SourceMap }[] = [{ text: plain, map: IDENTITY }];
+  findRuns(index, plain, IDENTITY, spans);
   if (/[%\\]|&#/.test(text)) {
+    const seen = new Set([plain]);
     for (const how of DECODINGS) {
       const d = decode(text, how);
-      if (views.every((v) => v.text !== d.text)) views.push({ text: d.text, map: { from: (k) => d.from[k]!, to: (k) => d.to[k]! } });
+      if (seen.has(d.text)) continue;
+      seen.add(d.text);
+      findRuns(index, d.text, { from: (k) => d.from[k]!, to: (k) => d.to[k]! }, spans);
     }
   }
-  for (const c of compiled) {
-    for (const v of views) findRuns(c, v.text, v.map, spans);
-    for (const form of c.base64) {
-      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) spans.push([at, at + form.length]);
-    }
-  }
+  findBase64(index, text, spans);
   if (spans.length === 0) return text;
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let out = "";
@@ -266,18 +322,8 @@ function redactCompiled(text: string, compiled: readonly Compiled[]): string {
   return out + text.slice(pos);
 }
 
-const cache = new Map<string, Compiled>();
+const cache = new Map<string, Index>();
 const CACHE_MAX = 4096;
-
-function compiled(secret: string): Compiled {
-  let c = cache.get(secret);
-  if (!c) {
-    if (cache.size >= CACHE_MAX) cache.clear();
-    c = compile(secret);
-    cache.set(secret, c);
-  }
-  return c;
-}
 
 function usable(secret: string): boolean {
   return secret.length >= MIN_SECRET_LENGTH;
@@ -285,7 +331,17 @@ function usable(secret: string): boolean {
 
 /** `text` with every form of every secret replaced by `[REDACTED]`. Secrets shorter than MIN_SECRET_LENGTH are ignored. */
 export function redact(text: string, secrets: readonly string[]): string {
-  return redactCompiled(text, secrets.filter(usable).map(compiled));
+  const list = secrets.filter(usable);
+  if (list.length === 0) return text;
+  // callers pass the same one or two secrets again and again (an account's key, a token)
+  const id = list.length === 1 ? list[0]! : JSON.stringify(list);
+  let index = cache.get(id);
+  if (!index) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    index = buildIndex(list.map(compile));
+    cache.set(id, index);
+  }
+  return redactIndexed(text, index);
 }
 
 /** A redactor that holds its secrets, for long-lived users (the logger); secrets can be added later. */
@@ -298,12 +354,16 @@ export interface Redactor {
 
 export function createRedactor(secrets: readonly string[] = []): Redactor {
   const known = new Map<string, Compiled>();
+  let index: Index | undefined;
   const add = (s: string) => {
-    if (usable(s) && !known.has(s)) known.set(s, compile(s));
+    if (usable(s) && !known.has(s)) {
+      known.set(s, compile(s));
+      index = undefined;
+    }
   };
   for (const s of secrets) add(s);
   return {
-    redact: (text) => redactCompiled(text, [...known.values()]),
+    redact: (text) => redactIndexed(text, (index ??= buildIndex([...known.values()]))),
     add,
     get size() {
       return known.size;
