@@ -239,8 +239,8 @@ function buildIndex(list: readonly Compiled[]): Index {
   const byGram = new Map<number, { gram: number; grams: Map<string, { c: Compiled; j: number }[]>; firsts: Set<string> }>();
   const base64 = new Map<string, string[]>();
   for (const c of list) {
-    let g = byGram.get(c.gram);
-    if (!g) byGram.set(c.gram, (g = { gram: c.gram, grams: new Map(), firsts: new Set() }));
+    const g = byGram.get(c.gram) ?? { gram: c.gram, grams: new Map(), firsts: new Set<string>() };
+    byGram.set(c.gram, g);
     for (const [run, starts] of c.grams) {
       const at = g.grams.get(run) ?? [];
       for (const j of starts) at.push({ c, j });
@@ -363,7 +363,10 @@ export function createRedactor(secrets: readonly string[] = []): Redactor {
   };
   for (const s of secrets) add(s);
   return {
-    redact: (text) => redactIndexed(text, (index ??= buildIndex([...known.values()]))),
+    redact(text) {
+      index ??= buildIndex([...known.values()]);
+      return redactIndexed(text, index);
+    },
     add,
     get size() {
       return known.size;
