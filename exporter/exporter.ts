@@ -5,6 +5,7 @@
 import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
 import { RunwayEstimator } from "../core/runway/estimator.ts";
 import type { ListenAddress } from "./flags.ts";
+import { AttemptJournal } from "./attempt-journal.ts";
 import { buildInfo } from "./build-info.ts";
 import { renderLanding } from "./landing.ts";
 import type { Logger } from "./logger.ts";
@@ -16,6 +17,7 @@ import {
   type AccountState,
   keepCopy,
   loadStateOrQuarantine,
+  removeStaleTempFiles,
   STATE_FORMAT,
   STATE_VERSION,
   type StateDocument,
@@ -64,9 +66,14 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
   const metrics = new ExporterMetrics({ buildInfo: info, defaultMetrics: config.defaultMetrics !== false });
 
   let restored = new Map<string, AccountState>();
+  let journal: AttemptJournal | null = null;
   if (config.stateFile) {
+    // a directory that cannot take a file, an unreadable state file or journal: refused here
+    // (InputError, exit 2), before anything is overwritten
     await assertStateDirWritable(config.stateFile);
     restored = await loadStateOrQuarantine(config.stateFile, logger);
+    await removeStaleTempFiles(config.stateFile, logger);
+    journal = AttemptJournal.open(config.stateFile, config.accounts.length, logger);
   }
 
   // Restore estimators first: an unusable one costs only its own account (the file is kept as a copy).
@@ -113,7 +120,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
       balance: s?.balance ?? null,
       estimate,
       checks: 0,
-      lastAttemptAtMs: s?.lastAttemptAtMs ?? null,
+      lastAttemptAtMs: latestOf(s?.lastAttemptAtMs, journal?.lastAttempt(a.name, a.providerLabel)),
       lastSuccessAtMs: s?.lastSuccessAtMs ?? null,
       lastError: null,
       up: null,
@@ -138,6 +145,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
       maxHistory,
       ...(config.retryPolicy ? { retryPolicy: config.retryPolicy } : {}),
       ...(config.requestTimeoutMs !== undefined ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
+      ...(journal ? { onAttempt: (st: AccountStatus) => journal.record(a.name, a.providerLabel, st.lastAttemptAtMs!) } : {}),
       onChecked: () => {
         if (pending.delete(key) && pending.size === 0) {
           logger.info("every account checked once; ready");
@@ -188,7 +196,13 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     isReady: () => pending.size === 0,
     logger,
   });
-  const server = await listen(app, config.listen, webConfig);
+  let server: RunningServer;
+  try {
+    server = await listen(app, config.listen, webConfig);
+  } catch (err) {
+    journal?.close();
+    throw err;
+  }
   for (const p of pollers) p.start(pollers.length);
   logger.info("exporter listening", {
     address: server.url,
@@ -212,6 +226,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     stop() {
       stopping ??= (async () => {
         await Promise.all(pollers.map((p) => p.stop()));
+        journal?.close();
         await writer?.flush();
         await server.close();
         await config.onStop?.();
@@ -220,4 +235,9 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
       return stopping;
     },
   };
+}
+
+function latestOf(...times: (number | null | undefined)[]): number | null {
+  const known = times.filter((t): t is number => typeof t === "number");
+  return known.length > 0 ? Math.max(...known) : null;
 }

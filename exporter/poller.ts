@@ -66,6 +66,8 @@ export interface PollerDeps {
   readonly logger: Logger;
   readonly estimator: Estimator;
   readonly status: AccountStatus;
+  /** Called just before each call to the provider, with lastAttemptAtMs set (the attempt journal). */
+  readonly onAttempt?: (status: AccountStatus) => void;
   /** Called after every finished check (state file, readiness). */
   readonly onChecked?: (status: AccountStatus) => void;
   readonly now?: () => number;
@@ -148,6 +150,7 @@ export class AccountPoller {
     const started = performance.now();
     status.lastAttemptAtMs = startedAt;
     status.nextCheckAtMs = null;
+    this.#deps.onAttempt?.(status);
     this.#abort = new AbortController();
     const timeoutMs = this.#deps.requestTimeoutMs ?? Math.min(10_000, Math.max(1000, account.intervalMs / 2));
     let result: BalanceResult;

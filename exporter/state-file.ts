@@ -13,9 +13,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { copyFile, open, readFile, rename, unlink } from "node:fs/promises";
+import { copyFile, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { safeTimeout } from "../core/delays.ts";
+import { InputError } from "../core/errors.ts";
 import { FAILURE_REASONS, type FailureReason } from "../core/reasons.ts";
 import type { Logger } from "./logger.ts";
 
@@ -105,13 +106,29 @@ export type ReadOutcome =
   | { readonly kind: "ok"; readonly doc: StateDocument; readonly dropped: readonly DroppedEntry[] }
   | { readonly kind: "invalid"; readonly why: string };
 
+/** Why a file could not be read or written, for messages. */
+export function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "EACCES" || code === "EPERM") return `permission denied (${code})`;
+  if (code === "EISDIR") return "it is a directory (EISDIR)";
+  if (code === "EROFS") return "read-only file system (EROFS)";
+  return code ?? (err as Error)?.message ?? "error";
+}
+
+/**
+ * Reads the state file. A file that exists but cannot be read (permissions, a directory, an I/O
+ * error) is an InputError: its data may be fine, so the exporter refuses to start (exit 2) rather
+ * than start afresh and overwrite it.
+ */
 export async function readStateFile(path: string): Promise<ReadOutcome> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
-    return { kind: "invalid", why: `cannot read it (${(err as NodeJS.ErrnoException).code ?? "error"})` };
+    throw new InputError(
+      `--state.file: cannot read ${path}: ${describeFsError(err)}; refusing to start rather than overwrite spend history it could not read (fix the file's permissions, or point --state.file elsewhere)`,
+    );
   }
   let doc: unknown;
   try {
@@ -322,6 +339,59 @@ export class StateWriter {
     });
     return this.#writing;
   }
+}
+
+/** A temporary file of ours (state file or attempt journal) beside `path`; group 1 is the writer's pid. */
+function tempPattern(path: string): RegExp {
+  const base = basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^\\.${base}(?:\\.attempts)?\\.tmp-(\\d+)-[0-9a-f]+$`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A temporary file this old is nobody's write in progress (a write takes milliseconds). */
+const STALE_TEMP_AGE_MS = 10 * 60_000;
+
+/**
+ * Removes temporary files a crash (kill -9 between create and rename) left beside the state file:
+ * those of a process that no longer runs, of this pid (a container restarts with the same pid), or
+ * older than 10 minutes. Returns how many were removed.
+ */
+export async function removeStaleTempFiles(path: string, logger: Logger, nowMs = Date.now()): Promise<number> {
+  const dir = dirname(path);
+  const pattern = tempPattern(path);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  let bytes = 0;
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m) continue;
+    const file = join(dir, name);
+    try {
+      const st = await stat(file);
+      const pid = Number(m[1]);
+      if (pid !== process.pid && processAlive(pid) && nowMs - st.mtimeMs < STALE_TEMP_AGE_MS) continue;
+      await unlink(file);
+      removed++;
+      bytes += st.size;
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  if (removed > 0) logger.info("removed temporary state files left by a crash", { path, files: removed, bytes });
+  return removed;
 }
 
 /** Logs and quarantines an invalid state file; used at start-up. */

@@ -90,6 +90,9 @@ export interface SimulatorOptions {
   readonly ban?: { readonly afterWrongKeys: number; readonly cooldownMs?: number };
   /** Real clock in ms (tests); default Date.now. */
   readonly now?: () => number;
+  /** Called on arrival of every balance request, before any fault applies:
+   *  the account's id (null for an unknown key; never the key), the protocol, and the real time in ms. */
+  readonly onRequest?: (event: { readonly account: string | null; readonly protocol: Protocol; readonly atMs: number }) => void;
 }
 
 export type ProtocolCounts = { total: number } & Record<Protocol, number>;
@@ -548,6 +551,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     normal: () => SimResponse,
   ) => {
     count(key, protocol);
+    options.onRequest?.({ account: byKey.get(key)?.id ?? null, protocol, atMs: now() });
     const { delayMs, fault } = takeFaults(key, protocol);
     if (delayMs > 0) await sleep(delayMs);
     if (closing || res.destroyed) return;
