@@ -344,7 +344,7 @@ export class StateWriter {
 /** A temporary file of ours (state file or attempt journal) beside `path`; group 1 is the writer's pid. */
 function tempPattern(path: string): RegExp {
   const base = basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^\\.${base}(?:\\.attempts)?\\.tmp-(\\d+)-[0-9a-f]+$`);
+  return new RegExp(`^\\.${base}(?:\\.attempts)?\\.(?:tmp|probe)-(\\d+)-[0-9a-f]+$`);
 }
 
 function processAlive(pid: number): boolean {
