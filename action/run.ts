@@ -10,6 +10,7 @@ import { InputError, isInputError } from "../core/errors.ts";
 import type { BatchQuote } from "../core/pricing.ts";
 import { getProvider } from "../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../core/providers/types.ts";
+import { proxyFromEnv, proxySecrets } from "../core/proxy.ts";
 import { redact, secretForms } from "../core/redact.ts";
 import { type IssuesApi, restIssuesApi } from "./github-api.ts";
 import { type ActionInputs, readInputs } from "./inputs.ts";
@@ -98,7 +99,9 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   // everything the action prints also goes through core/redact.ts.
   const apiKey = core.getInput("api-key");
   const token = core.getInput("github-token");
-  const secrets = [apiKey, token].filter((s) => s !== "");
+  // a runner's proxy may carry credentials (HTTPS_PROXY=http://user:password@proxy:3128)
+  const proxyCredentials = proxySecrets(proxyFromEnv(overrides.env ?? process.env));
+  const secrets = [apiKey, token, ...proxyCredentials].filter((s) => s !== "");
   for (const secret of secrets) for (const form of secretForms(secret)) core.setSecret(form);
 
   const deps: RunDeps = { ...defaultDeps(overrides.env ?? process.env), ...overrides };

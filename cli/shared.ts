@@ -12,6 +12,8 @@ export interface ProviderArgs {
   "api-url"?: string;
   "api-key-file"?: string;
   currency?: string;
+  "proxy.url"?: string;
+  "tls.ca-file"?: string;
   timeout: string;
   retries: number;
   json: boolean;
@@ -19,6 +21,8 @@ export interface ProviderArgs {
 
 export function withProviderOptions<T>(y: Argv<T>): Argv<T & ProviderArgs> {
   return y
+    // `proxy.url`, `tls.ca-file`: flat names with dots, as the exporter's flags
+    .parserConfiguration({ "dot-notation": false })
     .option("provider", {
       type: "string",
       default: "captchaai",
@@ -30,6 +34,11 @@ export function withProviderOptions<T>(y: Argv<T>): Argv<T & ProviderArgs> {
       describe: "Read the API key from this file (default: the CAPTCHA_API_KEY environment variable)",
     })
     .option("currency", { type: "string", describe: "Currency of the balance (default: the provider's; RuCaptcha: RUB)" })
+    .option("proxy.url", {
+      type: "string",
+      describe: "HTTP(S) proxy for the provider calls, http://[user:password@]host:port (default: $HTTPS_PROXY / $HTTP_PROXY, except $NO_PROXY)",
+    })
+    .option("tls.ca-file", { type: "string", describe: "PEM file of CA certificates to trust besides Node's (a company proxy's CA); or $NODE_EXTRA_CA_CERTS" })
     .option("timeout", { type: "string", default: "30s", describe: "Give up after this long, retries included (e.g. 30s, 2m; 1s to 10m)" })
     .option("retries", { type: "number", default: 2, describe: "Retries of transient failures (never of a rejected key)" })
     .option("json", { type: "boolean", default: false, describe: "Print one JSON object on stdout" }) as Argv<T & ProviderArgs>;
@@ -75,6 +84,8 @@ export function accountFromArgs(argv: ProviderArgs): Promise<AccountConfig> {
     ...(argv["api-url"] ? { apiUrl: argv["api-url"] } : {}),
     ...(argv["api-key-file"] ? { apiKeyFile: argv["api-key-file"] } : {}),
     ...(argv.currency ? { currency: argv.currency } : {}),
+    ...(argv["proxy.url"] !== undefined ? { proxyUrl: argv["proxy.url"] } : {}),
+    ...(argv["tls.ca-file"] !== undefined ? { caFile: argv["tls.ca-file"] } : {}),
     env: process.env,
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Reading a balance once, for the CLI and the action: transient failures are retried with exponential
- * back-off and full jitter within a deadline; `auth`, `no_funds` and `banned` never are.
+ * back-off and full jitter within a deadline; `auth`, `no_funds`, `banned` and failures marked
+ * `transient: false` (an untrusted TLS certificate, proxy credentials refused) never are.
  * (The exporter schedules its own polls instead: see exporter/.)
  */
 import { boundRetryAfter, clampDelayMs, sleep as defaultSleep } from "./delays.ts";
@@ -48,7 +49,7 @@ export async function readBalance(provider: Provider, req: BalanceRequest, opts:
     const timeoutMs = Math.min(req.timeoutMs ?? remaining, remaining);
     const result = await provider.getBalance({ ...req, timeoutMs });
     if (result.ok) return { ...result, attempts: attempt };
-    if (!RETRY_POLICY[result.reason].retryable || attempt > opts.retries) return { ...result, attempts: attempt };
+    if (!RETRY_POLICY[result.reason].retryable || result.transient === false || attempt > opts.retries) return { ...result, attempts: attempt };
     // a Retry-After past the ceiling is ban-like: over any deadline, so the failure is returned now
     const delayMs = clampDelayMs(result.retryAfterMs !== undefined ? boundRetryAfter(result.retryAfterMs).waitMs : backoffDelay(attempt, base, random));
     // leave at least a second for the next attempt itself

@@ -4,12 +4,14 @@
  */
 import { readBalance, type RetryInfo } from "./balance.ts";
 import { type BatchLine, type BatchQuote, effectivePrices, type PriceTable, priceBatch, requirePrices } from "./pricing.ts";
+import type { NetworkOptions } from "./http.ts";
 import type { BalanceFailure, Provider } from "./providers/types.ts";
 
 export interface BudgetCheckInput {
   readonly provider: Provider;
   readonly apiKey: string;
   readonly apiUrl?: string;
+  readonly network?: NetworkOptions;
   /** Currency of the balance; the provider's default when absent. */
   readonly currency?: string;
   readonly batch: readonly BatchLine[];
@@ -33,7 +35,7 @@ export async function runBudgetCheck(input: BudgetCheckInput): Promise<BudgetChe
   requirePrices(input.batch, prices, currency);
   const result = await readBalance(
     input.provider,
-    { apiKey: input.apiKey, ...(input.apiUrl ? { apiUrl: input.apiUrl } : {}) },
+    { apiKey: input.apiKey, ...(input.apiUrl ? { apiUrl: input.apiUrl } : {}), ...(input.network ? { network: input.network } : {}) },
     {
       retries: input.retries,
       deadlineMs: input.deadlineMs,

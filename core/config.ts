@@ -11,18 +11,24 @@
  *         api_url: http://127.0.0.1:8080         # optional base URL override
  *         currency: USD                 # optional; the provider's own by default
  *         poll_interval: 5m             # optional; the provider's default otherwise
+ *         proxy_url: http://proxy.corp:3128       # optional; else HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+ *         ca_file: /etc/ssl/company-ca.pem        # optional; CAs trusted besides Node's
  *         prices:                       # optional per-solve overrides, in the account's currency
  *           recaptcha_v2: 0.003
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { X509Certificate } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { parseCurrency } from "./currency.ts";
 import { MAX_POLL_INTERVAL_MS } from "./delays.ts";
 import { parseDurationAtMost } from "./duration.ts";
 import { InputError } from "./errors.ts";
+import type { NetworkOptions } from "./http.ts";
 import { effectivePrices, normaliseType, type PriceTable } from "./pricing.ts";
 import { isProviderName, getProvider, PROVIDER_NAMES } from "./providers/registry.ts";
 import type { ProviderName } from "./providers/types.ts";
+import { parseProxyUrl } from "./proxy.ts";
 
 export interface AccountConfig {
   readonly name: string;
@@ -34,9 +40,22 @@ export interface AccountConfig {
   readonly pollIntervalMs?: number;
   /** Effective prices: the user's overrides on top of the provider defaults (when currencies match). */
   readonly prices: PriceTable;
+  /** The account's own proxy and CA file (the environment's proxy and Node's CAs otherwise). */
+  readonly network?: NetworkOptions;
 }
 
-const ACCOUNT_FIELDS = ["name", "provider", "api_key_file", "api_key_env", "api_url", "currency", "poll_interval", "prices"] as const;
+const ACCOUNT_FIELDS = [
+  "name",
+  "provider",
+  "api_key_file",
+  "api_key_env",
+  "api_url",
+  "currency",
+  "poll_interval",
+  "prices",
+  "proxy_url",
+  "ca_file",
+] as const;
 
 export function parseProviderName(raw: string, where: string): ProviderName {
   const name = raw.trim().toLowerCase();
@@ -59,6 +78,41 @@ export function parseApiUrl(raw: string, where: string): string {
   return url.toString();
 }
 
+/** Checks that a CA file can be read and holds PEM certificates Node accepts; returns the path. */
+export function checkCaFile(path: string, where: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (code ?? "unreadable");
+    throw new InputError(`${where}: cannot read the CA file ${path} (${why})`);
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw new InputError(`${where}: ${path} holds no PEM certificate; expected one or more "-----BEGIN CERTIFICATE-----" blocks`);
+  }
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new InputError(`${where}: ${path} is not a valid PEM certificate file (certificate ${i + 1} of ${blocks.length} cannot be parsed)`);
+    }
+  }
+  return path;
+}
+
+/** An account's network settings: its own values first, then the command line's defaults. */
+export function parseNetwork(
+  raw: { readonly proxyUrl?: string | undefined; readonly caFile?: string | undefined },
+  where: { readonly proxyUrl: string; readonly caFile: string },
+  defaults: NetworkOptions = {},
+): NetworkOptions | undefined {
+  const proxyUrl = raw.proxyUrl !== undefined ? parseProxyUrl(raw.proxyUrl, where.proxyUrl) : defaults.proxyUrl;
+  const caFile = raw.caFile !== undefined ? checkCaFile(raw.caFile, where.caFile) : defaults.caFile;
+  if (proxyUrl === undefined && caFile === undefined) return undefined;
+  return { ...(proxyUrl !== undefined ? { proxyUrl } : {}), ...(caFile !== undefined ? { caFile } : {}) };
+}
 
 /**
  * A poll interval, wherever it is set (`--poll.interval`, `poll_interval` in the accounts file):
@@ -97,6 +151,10 @@ export interface SingleAccountInput {
   readonly pollInterval?: string;
   readonly prices?: PriceTable;
   readonly name?: string;
+  /** --proxy.url */
+  readonly proxyUrl?: string;
+  /** --tls.ca-file */
+  readonly caFile?: string;
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -112,6 +170,7 @@ export async function accountFromEnv(input: SingleAccountInput): Promise<Account
     throw new InputError("no API key: set CAPTCHA_API_KEY in the environment or pass --api-key-file FILE");
   }
   const currency = input.currency ? parseCurrency(input.currency, "--currency") : getProvider(provider).defaultCurrency;
+  const network = parseNetwork(input, { proxyUrl: "--proxy.url", caFile: "--tls.ca-file" });
   return {
     name: input.name ?? provider,
     provider,
@@ -120,6 +179,7 @@ export async function accountFromEnv(input: SingleAccountInput): Promise<Account
     currency,
     ...(input.pollInterval ? { pollIntervalMs: parsePollInterval(input.pollInterval, "--poll.interval") } : {}),
     prices: effectivePrices(provider, currency, input.prices),
+    ...(network ? { network } : {}),
   };
 }
 
@@ -139,8 +199,11 @@ function str(obj: Record<string, unknown>, key: string, where: string, required:
   return v;
 }
 
-/** Validates a parsed YAML document; `file` names it in messages. Keys are resolved from `env`/files. */
-export async function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv): Promise<AccountConfig[]> {
+/**
+ * Validates a parsed YAML document; `file` names it in messages. Keys are resolved from `env`/files.
+ * `defaults` (--proxy.url, --tls.ca-file) apply to accounts that set no proxy_url / ca_file.
+ */
+export async function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv, defaults: NetworkOptions = {}): Promise<AccountConfig[]> {
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
     throw new InputError(`${file}: expected a mapping with an "accounts" list at the top, got ${typeName(doc)}`);
   }
@@ -206,6 +269,11 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
         overrides[normaliseType(t)] = p;
       }
     }
+    const network = parseNetwork(
+      { proxyUrl: str(a, "proxy_url", where, false), caFile: str(a, "ca_file", where, false) },
+      { proxyUrl: `${where}.proxy_url`, caFile: `${where}.ca_file` },
+      defaults,
+    );
     out.push({
       name,
       provider,
@@ -214,12 +282,13 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
       currency,
       ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
       prices: effectivePrices(provider, currency, overrides),
+      ...(network ? { network } : {}),
     });
   }
   return out;
 }
 
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<AccountConfig[]> {
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, defaults: NetworkOptions = {}): Promise<AccountConfig[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -235,5 +304,5 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
     const pos = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
     throw new InputError(`${path}: not valid YAML${pos}: ${(e.message ?? "").split("\n")[0]}`);
   }
-  return parseConfig(doc, path, env);
+  return parseConfig(doc, path, env, defaults);
 }

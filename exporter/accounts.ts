@@ -4,6 +4,7 @@
  */
 import { type AccountConfig, accountFromEnv, loadConfigFile } from "../core/config.ts";
 import { InputError } from "../core/errors.ts";
+import type { NetworkOptions } from "../core/http.ts";
 import { getProvider } from "../core/providers/registry.ts";
 import type { AccountSource } from "./flags.ts";
 import { formatDuration } from "./landing.ts";
@@ -31,16 +32,18 @@ export function toPolledAccount(cfg: AccountConfig): PolledAccount {
     intervalMs,
     prices: cfg.prices,
     currency: cfg.currency,
+    ...(cfg.network ? { network: cfg.network } : {}),
   };
 }
 
 export async function resolveAccounts(
   source: Exclude<AccountSource, { kind: "demo" }>,
   env: NodeJS.ProcessEnv,
+  network: NetworkOptions = {},
 ): Promise<PolledAccount[]> {
   let configs: AccountConfig[];
   if (source.kind === "config-file") {
-    configs = await loadConfigFile(source.path, env);
+    configs = await loadConfigFile(source.path, env, network);
     if (configs.length === 0) throw new InputError(`${source.path}: the accounts list is empty; add at least one account`);
   } else {
     configs = [
@@ -50,6 +53,8 @@ export async function resolveAccounts(
         ...(source.apiKeyFile !== undefined ? { apiKeyFile: source.apiKeyFile } : {}),
         ...(source.pollInterval !== undefined ? { pollInterval: source.pollInterval } : {}),
         ...(source.currency !== undefined ? { currency: source.currency } : {}),
+        ...(network.proxyUrl !== undefined ? { proxyUrl: network.proxyUrl } : {}),
+        ...(network.caFile !== undefined ? { caFile: network.caFile } : {}),
         env,
       }),
     ];

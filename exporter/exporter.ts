@@ -2,6 +2,7 @@
  * Assembles the exporter: metrics, one poller per account, state file, HTTP server. `startExporter`
  * is the programmatic entry point (tests, benchmarks); `cli/commands/exporter.ts` wraps it.
  */
+import { proxyFromEnv, proxySecrets } from "../core/proxy.ts";
 import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
 import { RunwayEstimator } from "../core/runway/estimator.ts";
 import type { ListenAddress } from "./flags.ts";
@@ -60,7 +61,11 @@ export interface RunningExporter {
 
 export async function startExporter(config: ExporterConfig): Promise<RunningExporter> {
   const { logger } = config;
-  for (const a of config.accounts) logger.addSecret(a.apiKey);
+  for (const a of config.accounts) {
+    logger.addSecret(a.apiKey);
+    for (const secret of proxySecrets(a.network?.proxyUrl)) logger.addSecret(secret);
+  }
+  for (const secret of proxySecrets(proxyFromEnv(process.env))) logger.addSecret(secret);
   const webConfig = config.webConfig ?? EMPTY_WEB_CONFIG;
   const info = buildInfo();
   const metrics = new ExporterMetrics({ buildInfo: info, defaultMetrics: config.defaultMetrics !== false });

@@ -3,10 +3,11 @@
  * checked here and turned into typed options; every problem becomes an InputError naming the flag,
  * what it got and what it expected (the CLI prints it and exits 2).
  */
-import { parsePollInterval } from "../core/config.ts";
+import { parseNetwork, parsePollInterval } from "../core/config.ts";
 import { MAX_STATE_WRITE_INTERVAL_MS } from "../core/delays.ts";
 import { parseDurationAtMost } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
+import type { NetworkOptions } from "../core/http.ts";
 import { PROVIDER_NAMES, type ProviderName } from "../core/providers/types.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
 
@@ -66,6 +67,8 @@ export interface RawExporterFlags {
   readonly "api-key-file"?: string;
   readonly "poll.interval"?: string;
   readonly currency?: string;
+  readonly "proxy.url"?: string;
+  readonly "tls.ca-file"?: string;
   readonly demo?: boolean;
 }
 
@@ -88,6 +91,8 @@ export interface ExporterOptions {
   readonly telemetryPath: string;
   readonly webConfigFile?: string;
   readonly accounts: AccountSource;
+  /** --proxy.url and --tls.ca-file: for every account that sets no proxy_url / ca_file of its own. */
+  readonly network: NetworkOptions;
   /** null = no state file (demo mode without an explicit --state.file). */
   readonly stateFile: string | null;
   readonly stateWriteIntervalMs: number;
@@ -144,11 +149,13 @@ export function resolveExporterOptions(raw: RawExporterFlags): ExporterOptions {
     );
   }
   const stateFile = raw["state.file"] ?? (demo ? null : DEFAULT_STATE_FILE);
+  const network = parseNetwork({ proxyUrl: raw["proxy.url"], caFile: raw["tls.ca-file"] }, { proxyUrl: "--proxy.url", caFile: "--tls.ca-file" }) ?? {};
   return {
     listen,
     telemetryPath,
     ...(raw["web.config.file"] !== undefined ? { webConfigFile: raw["web.config.file"] } : {}),
     accounts,
+    network,
     stateFile: stateFile === "" ? null : stateFile,
     stateWriteIntervalMs,
     logLevel,

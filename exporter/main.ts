@@ -58,7 +58,7 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
       accounts = [demo.account];
       logger.info("demo mode: polling the built-in simulator; no real provider is called", { simulator: demo.simulatorUrl });
     } else {
-      accounts = await resolveAccounts(options.accounts, env);
+      accounts = await resolveAccounts(options.accounts, env, options.network);
     }
     exporter = await startExporter({
       accounts,

@@ -4,6 +4,7 @@
  * file). At most one request per account is in flight; scrapes never trigger one.
  */
 import { boundRetryAfter, clampDelayMs, safeTimeout } from "../core/delays.ts";
+import type { NetworkOptions } from "../core/http.ts";
 import type { PriceTable } from "../core/pricing.ts";
 import { solvesRemaining } from "../core/pricing.ts";
 import type { BalanceResult, Provider } from "../core/providers/types.ts";
@@ -52,6 +53,8 @@ export interface PolledAccount {
   readonly provider: Provider;
   readonly apiKey: string;
   readonly apiUrl?: string;
+  /** The account's own proxy and CA file. */
+  readonly network?: NetworkOptions;
   readonly intervalMs: number;
   readonly prices: PriceTable;
   /**
@@ -158,6 +161,7 @@ export class AccountPoller {
       result = await account.provider.getBalance({
         apiKey: account.apiKey,
         ...(account.apiUrl !== undefined ? { apiUrl: account.apiUrl } : {}),
+        ...(account.network !== undefined ? { network: account.network } : {}),
         timeoutMs,
         signal: this.#abort.signal,
       });

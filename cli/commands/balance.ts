@@ -25,7 +25,7 @@ export const balanceCommand: CommandModule<object, ProviderArgs> = {
       const provider = getProvider(account.provider);
       const result = await readBalance(
         provider,
-        { apiKey: account.apiKey, ...(account.apiUrl ? { apiUrl: account.apiUrl } : {}) },
+        { apiKey: account.apiKey, ...(account.apiUrl ? { apiUrl: account.apiUrl } : {}), ...(account.network ? { network: account.network } : {}) },
         {
           retries,
           deadlineMs,

@@ -72,6 +72,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         provider: getProvider(account.provider),
         apiKey: account.apiKey,
         ...(account.apiUrl ? { apiUrl: account.apiUrl } : {}),
+        ...(account.network ? { network: account.network } : {}),
         currency: account.currency,
         batch,
         priceOverrides,

@@ -26,6 +26,8 @@ export const exporterCommand: CommandModule<object, RawExporterFlags> = {
       .option("api-url", { type: "string", group: G_ACCOUNTS, describe: "Base URL of the provider's API for the single account (proxies, tests)" })
       .option("currency", { type: "string", group: G_ACCOUNTS, describe: "Currency of the single account's balance (default: the provider's)" })
       .option("poll.interval", { type: "string", group: G_ACCOUNTS, describe: "Balance check interval of the single account, e.g. 5m (default: the provider's; from its minimum to 1d)" })
+      .option("proxy.url", { type: "string", group: G_ACCOUNTS, describe: "HTTP(S) proxy for provider calls, http://[user:password@]host:port, for accounts without proxy_url (default: $HTTPS_PROXY / $HTTP_PROXY, except $NO_PROXY)" })
+      .option("tls.ca-file", { type: "string", group: G_ACCOUNTS, describe: "PEM file of CA certificates trusted besides Node's, for accounts without ca_file (or $NODE_EXTRA_CA_CERTS)" })
       .option("demo", { type: "boolean", group: G_ACCOUNTS, describe: "Watch a simulated account that spends fast (built-in simulator on loopback; no real provider)" })
       .option("web.listen-address", { type: "string", group: G_WEB, describe: `Address to listen on, [host]:port (default ${DEFAULT_LISTEN_ADDRESS})` })
       .option("web.telemetry-path", { type: "string", group: G_WEB, describe: `Path under which to expose metrics (default ${DEFAULT_TELEMETRY_PATH})` })

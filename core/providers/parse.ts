@@ -62,7 +62,7 @@ function titleOf(html: string): string | undefined {
  */
 export function transportFailure(outcome: HttpOutcome): BalanceResult | undefined {
   if (outcome.kind === "timeout") return failure("timeout", outcome.message);
-  if (outcome.kind === "network") return failure("network", outcome.message);
+  if (outcome.kind === "network") return failure("network", outcome.message, outcome.transient === false ? { transient: false } : {});
   const { status, body } = outcome;
   if (status === 429) {
     const after = retryAfterMs(headerValue(outcome.headers, "retry-after"));

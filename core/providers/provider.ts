@@ -43,7 +43,13 @@ export function makeProvider(def: ProviderDefinition<ProviderName>): Provider {
     banCooldownMs: def.banCooldownMs,
     async getBalance(req: BalanceRequest): Promise<BalanceResult> {
       const call = protocol.request(req.apiUrl ?? def.defaultBaseUrl, req.apiKey);
-      const outcome = await send({ ...call, timeoutMs: req.timeoutMs, signal: req.signal, secrets: [req.apiKey] });
+      const outcome = await send({
+        ...call,
+        timeoutMs: req.timeoutMs,
+        signal: req.signal,
+        secrets: [req.apiKey],
+        ...(req.network ? { network: req.network } : {}),
+      });
       const result = interpretOutcome(outcome, (status, body, truncated) => protocol.parse(status, body, truncated, def), req.apiKey);
       return scaled(result, def.balanceDivisor);
     },

@@ -1,3 +1,4 @@
+import type { NetworkOptions } from "../http.ts";
 import type { FailureReason } from "../reasons.ts";
 import type { ProviderName } from "./catalog.ts";
 
@@ -19,6 +20,8 @@ export interface BalanceFailure {
   readonly code?: string;
   /** How long to wait before asking again, when the provider or protocol says so (ms). */
   readonly retryAfterMs?: number;
+  /** False when retrying soon cannot help whatever the reason says (a TLS certificate that is not trusted). */
+  readonly transient?: false;
 }
 
 export type BalanceResult = BalanceOk | BalanceFailure;
@@ -30,6 +33,8 @@ export interface BalanceRequest {
   /** Per-request timeout in milliseconds. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** The account's own proxy and CA file, when configured. */
+  readonly network?: NetworkOptions;
 }
 
 /** One provider: a name, its limits, and how to read a balance. Implementations never throw; they classify. */

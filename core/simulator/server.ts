@@ -5,6 +5,7 @@
  * under /_sim/. It listens on loopback only and never logs or echoes the keys it is given.
  */
 import http from "node:http";
+import https from "node:https";
 import { InputError } from "../errors.ts";
 import {
   banCode,
@@ -93,6 +94,8 @@ export interface SimulatorOptions {
   /** Called on arrival of every balance request, before any fault applies:
    *  the account's id (null for an unknown key; never the key), the protocol, and the real time in ms. */
   readonly onRequest?: (event: { readonly account: string | null; readonly protocol: Protocol; readonly atMs: number }) => void;
+  /** Serve HTTPS with this certificate and key (PEM), as a provider behind a re-signing proxy would. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export type ProtocolCounts = { total: number } & Record<Protocol, number>;
@@ -847,13 +850,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     send(res, { status: 404, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Not Found" });
   };
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch(() => {
       // Never include request data (keys) in what we answer or print.
       if (!res.headersSent) send(res, { status: 500, headers: { "content-type": "text/plain" }, body: "simulator error" });
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener) : http.createServer(listener);
   server.on("clientError", (_err, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
@@ -865,7 +869,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const address = server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
   const urlHost = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  const url = `http://${urlHost}:${boundPort}`;
+  const url = `${options.tls ? "https" : "http"}://${urlHost}:${boundPort}`;
 
   let closed: Promise<void> | null = null;
   Object.assign(sim, {

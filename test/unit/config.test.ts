@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,4 +103,54 @@ describe("parseDuration", () => {
     ["90", 90_000],
   ])("%s", (raw, ms) => expect(parseDuration(raw, "x")).toBe(ms));
   it.each(["", "5 minutes", "m5", "-3s"])("refuses %j", (raw) => expect(() => parseDuration(raw, "x")).toThrow(InputError));
+});
+
+describe("proxy_url and ca_file", () => {
+  const ca = file(
+    "ca.pem",
+    // a real (test) CA certificate: createSecureContext must accept it
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=config test CA", "-keyout", join(dir, "ca.key")],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    ),
+  );
+  const account = (extra: string) =>
+    file(
+      `net-${Math.random().toString(36).slice(2)}.yml`,
+      `accounts:\n  - name: a\n    provider: captchaai\n    api_key_file: ${keyFile}\n${extra}`,
+    );
+
+  it("reads an account's proxy and CA file; the command line's apply only where the account sets none", async () => {
+    const [own] = await loadConfigFile(account(`    proxy_url: http://u:pw@proxy.corp:3128\n    ca_file: ${ca}\n`), {}, { proxyUrl: "http://other:8080" });
+    expect(own!.network).toEqual({ proxyUrl: "http://u:pw@proxy.corp:3128", caFile: ca });
+    const [inherited] = await loadConfigFile(account(""), {}, { proxyUrl: "http://other:8080", caFile: ca });
+    expect(inherited!.network).toEqual({ proxyUrl: "http://other:8080", caFile: ca });
+    const [none] = await loadConfigFile(account(""), {});
+    expect(none!.network).toBeUndefined();
+  });
+
+  it("refuses a proxy URL that is not http(s) or has a path, without quoting its credentials", async () => {
+    const socks = await errorOf(loadConfigFile(account("    proxy_url: socks5://u:hunter22@proxy.corp:1080\n"), {}));
+    expect(socks).toContain("accounts[0].proxy_url");
+    expect(socks).toContain("http:// or https://");
+    expect(socks).not.toContain("hunter22");
+    const path = await errorOf(loadConfigFile(account("    proxy_url: http://u:hunter22@proxy.corp:3128/x\n"), {}));
+    expect(path).toContain("has a path");
+    expect(path).not.toContain("hunter22");
+    expect(await errorOf(loadConfigFile(account("    proxy_url: not a url\n"), {}))).toContain("not a URL");
+  });
+
+  it("refuses a CA file that is missing or not PEM", async () => {
+    expect(await errorOf(loadConfigFile(account(`    ca_file: ${join(dir, "missing.pem")}\n`), {}))).toContain("cannot read the CA file");
+    const junk = file("junk.pem", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+    expect(await errorOf(loadConfigFile(account(`    ca_file: ${junk}\n`), {}))).toContain("not a valid PEM certificate file");
+    expect(await errorOf(loadConfigFile(account(`    ca_file: ${keyFile}\n`), {}))).toContain("no PEM certificate");
+  });
+
+  it("takes --proxy.url and --tls.ca-file for a single account", async () => {
+    const a = await accountFromEnv({ provider: "captchaai", proxyUrl: "https://proxy.corp:8443", caFile: ca, env: { CAPTCHA_API_KEY: KEY } });
+    expect(a.network).toEqual({ proxyUrl: "https://proxy.corp:8443", caFile: ca });
+    expect(await errorOf(accountFromEnv({ provider: "captchaai", proxyUrl: "ftp://x", env: { CAPTCHA_API_KEY: KEY } }))).toContain("--proxy.url");
+  });
 });
