@@ -14,8 +14,15 @@
  * The estimator is tuned on seeds 100 onwards; `--held-out` scores seeds 1000 onwards instead,
  * which no change to the estimator is ever judged on before it is made.
  *
- *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out]
+ * It also reports the calibration of the pessimistic bound (runwayLowerBoundSeconds): the share of
+ * scored rows whose truth fell below it, per family; the target is 10 %. `--traces DIR` reports the
+ * same for the CSV traces in DIR (columns timestamp, balance, truth_runway_seconds, scored; the
+ * family is the file name up to its last "-"), such as the shared reference traces.
+ *
+ *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out] [--traces DIR]
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { RunwayEstimator } from "../core/runway/estimator.ts";
 import {
   generateTrace,
@@ -24,7 +31,9 @@ import {
   type Scenario,
   type Score,
   scoreEstimates,
+  shareBelow,
   spendPerMinute,
+  type TraceRow,
 } from "../test/helpers/traces.ts";
 
 const ALL: Scenario[] = ["steady", "diurnal", "batch", "topups", "leak", "growth", "decline", "slowdown", "mixed"];
@@ -93,6 +102,74 @@ for (const s of scenarios) {
   }
 }
 
+/** Replays rows through a fresh estimator: the median runway and the pessimistic bound at each. */
+function replayRows(rows: TraceRow[]): { medians: (number | null)[]; bounds: (number | null)[] } {
+  const e = new RunwayEstimator();
+  const medians: (number | null)[] = [];
+  const bounds: (number | null)[] = [];
+  for (const r of rows) {
+    const est = e.observe(r.t, r.balance);
+    medians.push(est.runwaySeconds);
+    bounds.push(est.runwayLowerBoundSeconds);
+  }
+  return { medians, bounds };
+}
+
+/** Pooled over a family's traces: scored rows whose truth fell below the bound, and scored rows. */
+const below = new Map<string, { below: number; rows: number }>();
+function addBelow(family: string, b: { below: number; rows: number }): void {
+  const acc = below.get(family) ?? { below: 0, rows: 0 };
+  acc.below += b.below;
+  acc.rows += b.rows;
+  below.set(family, acc);
+}
+const belowPct = (family: string): string => {
+  const b = below.get(family);
+  return b && b.rows > 0 ? `${((100 * b.below) / b.rows).toFixed(1)} %` : "-";
+};
+
+const tracesDir = arg("traces");
+if (tracesDir !== undefined) {
+  // calibration of the bound on CSV traces with their truth
+  let files: string[];
+  try {
+    files = readdirSync(tracesDir).filter((f) => f.endsWith(".csv")).sort();
+  } catch (err) {
+    console.error(`accuracy: cannot read --traces ${tracesDir}: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const families: string[] = [];
+  for (const f of files) {
+    const lines = readFileSync(join(tracesDir, f), "utf8").trim().split(/\r?\n/);
+    const head = lines[0]!.split(",");
+    const [ti, bi, ri, si] = ["timestamp", "balance", "truth_runway_seconds", "scored"].map((c) => head.indexOf(c));
+    if (ti! < 0 || bi! < 0 || ri! < 0) {
+      console.error(`accuracy: ${f}: expected columns timestamp, balance, truth_runway_seconds`);
+      process.exit(2);
+    }
+    const rows: TraceRow[] = lines.slice(1).map((l) => {
+      const c = l.split(",");
+      return {
+        t: Number(c[ti!]),
+        balance: Number(c[bi!]),
+        truth: c[ri!] ? Number(c[ri!]) : null,
+        scored: si! < 0 || c[si!] === "1",
+      };
+    });
+    const family = f.slice(0, f.lastIndexOf("-") > 0 ? f.lastIndexOf("-") : -4);
+    if (!families.includes(family)) families.push(family);
+    const share = shareBelow(rows, replayRows(rows).bounds);
+    addBelow(family, share);
+    addBelow("all", share);
+  }
+  console.log(`${files.length} traces in ${tracesDir}: share of scored rows whose truth fell below the 90 % bound (target 10 %)`);
+  console.log("");
+  console.log(`| ${[...families, "all"].join(" | ")} |`);
+  console.log(`|${[...families, "all"].map(() => "---|").join("")}`);
+  console.log(`| ${[...families, "all"].map(belowPct).join(" | ")} |`);
+  process.exit(0);
+}
+
 const ours = new Map<Scenario, Score[]>();
 const linear = new Map<Scenario, Score[]>();
 const oracle: Score[] = [];
@@ -110,11 +187,10 @@ for (const scenario of scenarios) {
       decimals: 3 + (seed % 3),
       gaps: seed % 2 === 0,
     });
-    const e = new RunwayEstimator();
-    const m = scoreEstimates(
-      trace.rows,
-      trace.rows.map((r) => e.observe(r.t, r.balance).runwaySeconds),
-    );
+    const { medians, bounds } = replayRows(trace.rows);
+    const m = scoreEstimates(trace.rows, medians);
+    addBelow(scenario, shareBelow(trace.rows, bounds));
+    addBelow("all", shareBelow(trace.rows, bounds));
     const l = scoreEstimates(trace.rows, predictLinear(trace.rows, 6 * 3600));
     if (m.rows > 0) (ours.get(scenario) ?? ours.set(scenario, []).get(scenario)!).push(m);
     if (l.rows > 0) (linear.get(scenario) ?? linear.set(scenario, []).get(scenario)!).push(l);
@@ -133,19 +209,19 @@ for (const scenario of scenarios) {
 const pct = (x: number) => (Number.isNaN(x) ? "-" : `${(100 * x).toFixed(1)} %`);
 console.log(`${traces} generated traces (${seeds} seeds per scenario), ${rows.toLocaleString("en")} rows`);
 console.log("");
-console.log("| scenario | captcha-runway | predict_linear 6h | within25 | miss24h | fa24h |");
-console.log("|---|---|---|---|---|---|");
+console.log("| scenario | captcha-runway | predict_linear 6h | within25 | miss24h | fa24h | below bound |");
+console.log("|---|---|---|---|---|---|---|");
 for (const scenario of scenarios) {
   const o = summarize(ours.get(scenario) ?? []);
   const l = summarize(linear.get(scenario) ?? []);
   console.log(
-    `| ${scenario} | ${o.median.toFixed(3)} | ${l.median.toFixed(3)} | ${o.within.toFixed(2)} | ${pct(o.miss)} | ${pct(o.falseAlarm)} |`,
+    `| ${scenario} | ${o.median.toFixed(3)} | ${l.median.toFixed(3)} | ${o.within.toFixed(2)} | ${pct(o.miss)} | ${pct(o.falseAlarm)} | ${belowPct(scenario)} |`,
   );
 }
 const o = summarize([...ours.values()].flat());
 const l = summarize([...linear.values()].flat());
 console.log(
-  `| **all** | **${o.median.toFixed(3)}** | ${l.median.toFixed(3)} | ${o.within.toFixed(2)} | ${pct(o.miss)} | ${pct(o.falseAlarm)} |`,
+  `| **all** | **${o.median.toFixed(3)}** | ${l.median.toFixed(3)} | ${o.within.toFixed(2)} | ${pct(o.miss)} | ${pct(o.falseAlarm)} | ${belowPct("all")} |`,
 );
 if (oracle.length > 0) {
   const b = summarize(oracle);

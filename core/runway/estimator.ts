@@ -10,6 +10,7 @@ import {
 } from "./profile.ts";
 import { type Lull, projectRunway, type Trend } from "./project.ts";
 import { BinRing } from "./ring.ts";
+import { BAND_Z, type SpreadInputs, spendSpread } from "./band.ts";
 import { fitTrend, type SpendTrend } from "./trend.ts";
 import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
 import type { RunwayEstimate } from "./types.ts";
@@ -97,8 +98,21 @@ const DAY_SCRATCH = {
   sort: new Float64Array(SCRATCH_DAYS),
 };
 
+/** Scratch for the band's spread, shared by all estimators like DAY_SCRATCH (filled before each use). */
+const SPREAD: SpreadInputs = {
+  hours: 0,
+  spend: 0,
+  hourVar: 0,
+  levelObs: 0,
+  dayVar: 0,
+  days: 0,
+  trendSe: 0,
+  trendHours: 0,
+};
+
 const EMPTY: RunwayEstimate = {
   runwaySeconds: null,
+  runwayLowerBoundSeconds: null,
   spendRatePerSecond: null,
   trendPerDay: 0,
   spentTotal: 0,
@@ -151,10 +165,13 @@ export class RunwayEstimator {
   private skewShift = 0;
   /** Standard deviation of one hour's spend around the profile over the level window (NaN if unknown). */
   private hourSd = Number.NaN;
+  /** Day-to-day variance of spend over expectation (see dayScatter; NaN = unknown) and its days. */
+  private dayVar = Number.NaN;
+  private dayCount = 0;
   /** Multiplier of the weekly level from the last day's spend (1 = the week's level stands). */
   private recentScale = 1;
   /** Trend of the level over the level window (see fitTrend); perHour 0 = none. */
-  private readonly trend: SpendTrend = { levelNow: Number.NaN, perHour: 0, se: Number.NaN, spanHours: 0 };
+  private readonly trend: SpendTrend = { levelNow: 1, perHour: 0, se: Number.NaN, rawPerHour: 0, spanHours: 0 };
   /** Reused for the projection of a trend. */
   private readonly trendAhead: Trend = { perHour: 0, until: 0 };
   /** The weekly level the trend is fitted against (set just before fitting). */
@@ -267,6 +284,7 @@ export class RunwayEstimator {
     this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
     this.findLull(level);
     this.burstsSeen = burstsSeen(ring, level, shape, week);
+    this.dayVar = this.dayScatter(level);
     this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
     this.trendBase = level;
     fitTrend(ring, LEVEL_HOURS, this.expectedAt, this.trend);
@@ -348,7 +366,24 @@ export class RunwayEstimator {
     if (!(level > 0) || !Number.isFinite(m2)) return 1;
     const last = this.dayRatio(level, 0);
     if (last === null) return 1;
-    // the day-to-day scatter of the days before it
+    const scatter = this.dayVar;
+    if (Number.isNaN(scatter)) return 1;
+    const hourly = ((last.cover / HOUR) * m2) / (last.expected * last.expected);
+    const noise = Math.max(scatter, hourly);
+    const d = last.ratio - 1;
+    if (!(d > 0)) return 1;
+    return 1 + Math.max(0, 1 - (RECENT_MIN_Z * RECENT_MIN_Z * noise) / (d * d)) * d;
+  }
+
+  /**
+   * Day-to-day variance of spend over expectation among the days before the last 24 hours of the
+   * level window: von Neumann's estimate (half the mean squared difference of consecutive days)
+   * once there are two differences, so a steady growth of spend is a trend, not scatter; the
+   * variance around the mean with fewer; NaN with under RECENT_MIN_DAYS days.
+   */
+  private dayScatter(level: number): number {
+    this.dayCount = 0;
+    if (!(level > 0)) return Number.NaN;
     let n = 0;
     let sum = 0;
     let sumSq = 0;
@@ -370,17 +405,10 @@ export class RunwayEstimator {
       }
       prev = r.ratio;
     }
-    if (n < RECENT_MIN_DAYS) return 1;
+    this.dayCount = n;
+    if (n < RECENT_MIN_DAYS) return Number.NaN;
     const variance = Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
-    // von Neumann's estimate (half the mean squared difference of consecutive days) once there are
-    // two differences: a steady growth of spend is a trend, not scatter, and must not hide the last
-    // day's rise the way the variance around the mean would
-    const scatter = diffs >= 2 ? diffSq / (2 * diffs) : variance;
-    const hourly = ((last.cover / HOUR) * m2) / (last.expected * last.expected);
-    const noise = Math.max(scatter, hourly);
-    const d = last.ratio - 1;
-    if (!(d > 0)) return 1;
-    return 1 + Math.max(0, 1 - (RECENT_MIN_Z * RECENT_MIN_Z * noise) / (d * d)) * d;
+    return diffs >= 2 ? diffSq / (2 * diffs) : variance;
   }
 
   /** Spend over expectation of the 24 completed hours ending `k` days before the head; null if under half observed. */
@@ -522,14 +550,41 @@ export class RunwayEstimator {
     }
     const rate =
       runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
-    return this.result(runway, rate);
+    // the pessimistic bound: the time by which the projected spend, raised by BAND_Z standard
+    // deviations of log spend over that time, reaches the balance
+    let low = runway;
+    if (runway > 0) {
+      const x = SPREAD;
+      x.hourVar = this.hourSd * this.hourSd;
+      x.levelObs = this.hourSd > 0 ? (spend * spend) / ((weight / HOUR) * x.hourVar) : Number.POSITIVE_INFINITY;
+      x.dayVar = this.dayVar;
+      x.days = this.dayCount;
+      // a rise the tests did not let into the projection may still be there
+      const t = this.trend;
+      x.trendSe = t.se + Math.max(0, t.rawPerHour - this.trendAhead.perHour);
+      x.trendHours = this.trend.spanHours;
+      // the spread over the runway, then over the shorter horizon it points to (as if runway were
+      // proportional to balance), then one projection of the balance so reduced
+      x.spend = balance;
+      x.hours = runway / HOUR;
+      x.hours = (runway * Math.exp(-BAND_Z * spendSpread(x))) / HOUR;
+      const b = balance * Math.exp(-BAND_Z * spendSpread(x));
+      const r = projectRunway(b, this.lastT, base, shape, extra, lull, this.week, ahead);
+      if (r !== null) low = Math.min(r, runway);
+    }
+    return this.result(runway, rate, low);
   }
 
   /** The one object a sample allocates: the estimate handed to the caller. */
-  private result(runwaySeconds: number | null, spendRatePerSecond: number | null): RunwayEstimate {
+  private result(
+    runwaySeconds: number | null,
+    spendRatePerSecond: number | null,
+    runwayLowerBoundSeconds: number | null = runwaySeconds,
+  ): RunwayEstimate {
     const perHour = this.trendAhead.perHour;
     return {
       runwaySeconds,
+      runwayLowerBoundSeconds,
       spendRatePerSecond,
       trendPerDay: perHour === 0 ? 0 : Math.expm1(perHour * HOURS_PER_DAY),
       spentTotal: this.spentTotal,

@@ -25,6 +25,8 @@ export interface SpendTrend {
   perHour: number;
   /** Its standard error before shrinkage (per hour; NaN = no fit). */
   se: number;
+  /** The fitted slope of log spend before the tests and shrinkage (per hour; 0 = no fit). */
+  rawPerHour: number;
   /** Hours of history the fit spans (how far it may be extrapolated). */
   spanHours: number;
 }
@@ -49,6 +51,7 @@ export function fitTrend(
   out.levelNow = 1;
   out.perHour = 0;
   out.se = Number.NaN;
+  out.rawPerHour = 0;
   out.spanHours = 0;
   const end = ring.head;
   const start = Math.max(end - hours, ring.head - ring.count + 1);
@@ -102,6 +105,7 @@ export function fitTrend(
   if (tested === null || shape === null) return out;
   out.spanHours = oldest;
   out.se = shape.se;
+  out.rawPerHour = shape.slope;
   // the test: the slope of spend itself against the blocks' scatter around the line, in which a
   // burst of batch runs weighs as much as it cost; the size of the trend: the slope of log spend
   // (a share a day, compounding), in which every block weighs what it spent

@@ -2,6 +2,11 @@
 export interface RunwayEstimate {
   /** Seconds until the balance reaches zero at the estimated rate; null when unknown (no spend seen yet). */
   readonly runwaySeconds: number | null;
+  /**
+   * Pessimistic runway: under the estimator's model the account outlives it with 90 % probability
+   * (at most runwaySeconds); null when the runway is unknown.
+   */
+  readonly runwayLowerBoundSeconds: number | null;
   /** Estimated spend rate used for the runway, in currency units per second; null when unknown. */
   readonly spendRatePerSecond: number | null;
   /**

@@ -258,6 +258,28 @@ export interface Score {
 const DAY = 86_400;
 const CAP = 60 * DAY;
 
+/** The rows scoreEstimates scores: after 6 h of history, with a truth of 30 min to 14 days, not before a leak. */
+export function isScored(r: TraceRow, t0: number): r is TraceRow & { truth: number } {
+  return r.truth !== null && r.scored && r.truth >= 1800 && r.truth <= 14 * DAY && r.t - t0 >= 6 * 3600;
+}
+
+/**
+ * Calibration of a pessimistic bound: the share of the scored rows whose truth fell below it
+ * (an unknown bound counts as not below: it promised nothing). Target for a 90 % bound: 10 %.
+ */
+export function shareBelow(rows: TraceRow[], bounds: (number | null)[]): { below: number; rows: number } {
+  const t0 = rows[0]!.t;
+  let n = 0;
+  let below = 0;
+  rows.forEach((r, i) => {
+    if (!isScored(r, t0)) return;
+    n++;
+    const b = bounds[i];
+    if (b !== null && b !== undefined && r.truth < b) below++;
+  });
+  return { below, rows: n };
+}
+
 /** Scores estimates like the project's trace scorer: rows after 6 h of history with a truth of 30 min to 14 days. */
 export function scoreEstimates(rows: TraceRow[], estimates: (number | null)[]): Score {
   const errs: number[] = [];
@@ -268,7 +290,7 @@ export function scoreEstimates(rows: TraceRow[], estimates: (number | null)[]): 
   let faN = 0;
   let faD = 0;
   rows.forEach((r, i) => {
-    if (r.truth === null || !r.scored || r.truth < 1800 || r.truth > 14 * DAY || r.t - t0 < 6 * 3600) return;
+    if (!isScored(r, t0)) return;
     const e = estimates[i];
     const v = e === null || e === undefined ? CAP : Math.min(Math.max(e, 60), CAP);
     errs.push(Math.abs(Math.log(v / r.truth)));

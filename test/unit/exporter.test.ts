@@ -143,7 +143,7 @@ function status(over: Partial<AccountStatus> = {}): AccountStatus {
     intervalMs: 5 * MIN,
     currency: "USD",
     balance: 12.5,
-    estimate: { runwaySeconds: 3 * 86_400 + 4 * 3600, spendRatePerSecond: 0.0001, trendPerDay: 0, spentTotal: 1, depositedTotal: 0 },
+    estimate: { runwaySeconds: 3 * 86_400 + 4 * 3600, runwayLowerBoundSeconds: 2 * 86_400, spendRatePerSecond: 0.0001, trendPerDay: 0, spentTotal: 1, depositedTotal: 0 },
     checks: 3,
     lastAttemptAtMs: 1_000_000,
     lastSuccessAtMs: 1_000_000,

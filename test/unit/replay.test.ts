@@ -93,6 +93,7 @@ describe("replay stream", () => {
       "timestamp",
       "balance",
       "runway_seconds",
+      "runway_lower_bound_seconds",
       "spend_rate_per_second",
       "trend_per_day",
     ]);
@@ -100,6 +101,7 @@ describe("replay stream", () => {
       timestamp: T0,
       balance: 100,
       runway_seconds: null,
+      runway_lower_bound_seconds: null,
       spend_rate_per_second: null,
       trend_per_day: 0,
     });
