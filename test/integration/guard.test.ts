@@ -115,6 +115,10 @@ describe("guard: 50 concurrent workers over a balance that reaches zero mid-run"
       expect(g.stats).toMatchObject({ ran: 100, [strategy === "skip" ? "skipped" : strategy === "queue" ? "queued" : "raised"]: 200 });
       // one balance call for 50 workers (the run is far shorter than the 30 s minimum interval)
       expect(balanceCalls()).toBe(1);
+      console.info(
+        `guard: onLow ${strategy}, 50 workers, 300 items: solved ${tally.solved.length}, skipped ${tally.skipped.length}, queued ${tally.queued.length}, raised ${tally.raised.length}; ` +
+          `balance calls ${balanceCalls()}; solves refused by the provider ${after.refusedZeroBalance - before.refusedZeroBalance}`,
+      );
       expect(g.stats.balanceChecks).toBe(1);
       // logged once when the zero balance hit, not per item
       expect(lines.filter((l) => l.includes("ERROR_ZERO_BALANCE"))).toHaveLength(1);
@@ -201,6 +205,7 @@ describe("guard: balance calls are at most one per interval, whatever the worker
       expect(calls).toBeGreaterThanOrEqual(3); // it does refresh the cache
       for (let i = 1; i < callTimes.length; i++) expect(callTimes[i]! - callTimes[i - 1]!).toBeGreaterThanOrEqual(30_000);
       expect(g.stats.balanceChecks).toBe(calls);
+      console.info(`guard: ${workers} worker(s), 500 runs over 100 s, checkEvery 30 s: ${calls} balance calls (simulator count), ${callTimes.map((t) => (t - start) / 1000).join(" s, ")} s`);
     });
   }
 
