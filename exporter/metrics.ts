@@ -34,6 +34,10 @@ export const HELP = {
   spendRate: `Estimated spend rate in currency units per second, used for the runway. Absent until the exporter has seen the balance fall. ${CACHED}`,
   runway:
     "Estimated seconds until the balance reaches zero at the estimated spend rate. Absent while no spend has been seen (nothing to extrapolate; there is no runway limit to report). Cached: updated after each successful balance check.",
+  runwayLowerBound:
+    "Pessimistic runway in seconds: under the estimator's model the account outlives it with 90 % probability (never above captcha_runway_seconds). Absent when captcha_runway_seconds is. Cached: updated after each successful balance check.",
+  exhaustion:
+    "Predicted Unix time, in seconds, at which the balance reaches zero: the time of the last successful balance check plus captcha_runway_seconds. Absent when captcha_runway_seconds is. Cached: updated after each successful balance check.",
   solves: `How many more solves of each CAPTCHA type the balance pays for at the configured price per solve (floor). ${CACHED}`,
   up: "1 if the last balance check of this account succeeded, 0 if it failed (the other values then keep their last good value). Absent until the first check after start-up has finished.",
   lastSuccess: "Unix time of the last successful balance check of this account, in seconds: the age of the cached values.",
@@ -164,6 +168,8 @@ export class ExporterMetrics {
   readonly #deposited = new Family("captcha_deposited_total", HELP.deposited, "counter", MONEY);
   readonly #spendRate = new Family("captcha_spend_rate_per_second", HELP.spendRate, "gauge", MONEY);
   readonly #runway = new Family("captcha_runway_seconds", HELP.runway, "gauge", ACCOUNT);
+  readonly #runwayLow = new Family("captcha_runway_lower_bound_seconds", HELP.runwayLowerBound, "gauge", ACCOUNT);
+  readonly #exhaustion = new Family("captcha_runway_exhaustion_timestamp_seconds", HELP.exhaustion, "gauge", ACCOUNT);
   readonly #solves = new Family("captcha_solves_remaining", HELP.solves, "gauge", ["account", "provider", "captcha_type"] as const);
   readonly #up = new Family("captcha_up", HELP.up, "gauge", ACCOUNT);
   readonly #lastSuccess = new Family("captcha_last_success_timestamp_seconds", HELP.lastSuccess, "gauge", ACCOUNT);
@@ -187,6 +193,8 @@ export class ExporterMetrics {
       this.#deposited,
       this.#spendRate,
       this.#runway,
+      this.#runwayLow,
+      this.#exhaustion,
       this.#solves,
       this.#up,
       this.#lastSuccess,
@@ -262,8 +270,18 @@ export class ExporterMetrics {
     this.#setMoneyCounters(l, series, u.estimate.spentTotal, u.estimate.depositedTotal);
     if (u.estimate.spendRatePerSecond === null) this.#spendRate.remove(m);
     else this.#spendRate.set(m, u.estimate.spendRatePerSecond);
-    if (u.estimate.runwaySeconds === null || !Number.isFinite(u.estimate.runwaySeconds)) this.#runway.remove(l);
-    else this.#runway.set(l, u.estimate.runwaySeconds);
+    const runway = u.estimate.runwaySeconds;
+    if (runway === null || !Number.isFinite(runway)) {
+      this.#runway.remove(l);
+      this.#runwayLow.remove(l);
+      this.#exhaustion.remove(l);
+    } else {
+      this.#runway.set(l, runway);
+      const low = u.estimate.runwayLowerBoundSeconds;
+      if (low === null || !Number.isFinite(low)) this.#runwayLow.remove(l);
+      else this.#runwayLow.set(l, low);
+      this.#exhaustion.set(l, u.timestampSeconds + runway);
+    }
     const types = Object.keys(u.solvesRemaining).sort();
     for (const gone of series.solveTypes.filter((x) => !types.includes(x))) this.#solves.remove({ ...l, captcha_type: gone });
     for (const type of types) this.#solves.set({ ...l, captcha_type: type }, u.solvesRemaining[type]!);

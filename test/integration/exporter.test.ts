@@ -30,7 +30,12 @@ describe("exporter: values from the simulator", () => {
     expect(sample(body, "captcha_last_success_timestamp_seconds", l)).toBeGreaterThan(1.7e9);
     // no spend seen yet: the runway is absent (documented), not 0 and not +Inf
     expect(sample(body, "captcha_runway_seconds", l)).toBeUndefined();
+    expect(sample(body, "captcha_runway_lower_bound_seconds", l)).toBeUndefined();
+    expect(sample(body, "captcha_runway_exhaustion_timestamp_seconds", l)).toBeUndefined();
     expect(body).toMatch(/# HELP captcha_balance .*Cached/);
+    expect(body).toMatch(/^# HELP captcha_runway_lower_bound_seconds Pessimistic runway in seconds: .*90 % probability/m);
+    expect(body).toMatch(/^# TYPE captcha_runway_lower_bound_seconds gauge$/m);
+    expect(body).toMatch(/^# TYPE captcha_runway_exhaustion_timestamp_seconds gauge$/m);
   });
 
   it("follows spend and deposits: balance falls, spent/deposited counters grow, a runway appears", async () => {
@@ -44,6 +49,16 @@ describe("exporter: values from the simulator", () => {
       return sample(b, "captcha_balance", l) === 18.5 ? b : null;
     }, "balance 18.5");
     expect(sample(body, "captcha_spent_total", l)).toBeCloseTo(1.5, 6);
+    // a runway, its pessimistic bound (never above it) and the predicted exhaustion time: the last
+    // check's time plus the runway
+    const acct = { account: "main", provider: "captchaai" };
+    const runway = sample(body, "captcha_runway_seconds", acct)!;
+    expect(runway).toBeGreaterThan(0);
+    const low = sample(body, "captcha_runway_lower_bound_seconds", acct)!;
+    expect(low).toBeGreaterThan(0);
+    expect(low).toBeLessThanOrEqual(runway);
+    const lastSuccess = sample(body, "captcha_last_success_timestamp_seconds", acct)!;
+    expect(sample(body, "captcha_runway_exhaustion_timestamp_seconds", acct)).toBeCloseTo(lastSuccess + runway, 0);
     h.sim.deposit(key, 10);
     const after = await eventually(async () => {
       const b = (await scrape(h.exporter.metricsUrl)).body;

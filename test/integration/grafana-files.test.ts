@@ -59,6 +59,7 @@ describe("the shipped Grafana files", () => {
       "CaptchaBalanceExhausted",
       "CaptchaRunwayLow",
       "CaptchaRunwayCritical",
+      "CaptchaRunwayMayRunOut",
       "CaptchaBalanceCheckFailing",
       "CaptchaBalanceStale",
       "CaptchaApiKeyRejected",
@@ -118,6 +119,10 @@ describe("Grafana-managed rules mirror grafana/prometheus/alerts.yml", () => {
     const expr = (name: string) => normalise(promRules().find((r) => r.alert === name)!.expr);
     expect(expr("CaptchaRunwayLow")).toBe("captcha_runway_seconds < 86400");
     expect(expr("CaptchaRunwayCritical")).toBe("captcha_runway_seconds < 21600");
+    // the info alert on the pessimistic runway, silent while the median says under a day
+    expect(expr("CaptchaRunwayMayRunOut")).toBe(
+      "(captcha_runway_lower_bound_seconds unless captcha_runway_seconds < 86400) < 86400",
+    );
     const recording = await readFile(join(root, "grafana/prometheus/rules.yml"), "utf8");
     for (const text of [recording, ...promRules().map((r) => String(r.expr))]) {
       expect(text).not.toMatch(/captcha_balance\s*\/\s*rate\(/);
