@@ -15,6 +15,11 @@
  *         ca_file: /etc/ssl/company-ca.pem        # optional; CAs trusted besides Node's
  *         prices:                       # optional per-solve overrides, in the account's currency
  *           recaptcha_v2: 0.003
+ *       - name: sms
+ *         provider: http-json           # any other prepaid JSON API: see docs/providers.md
+ *         api_key_env: SMS_KEY
+ *         currency: credits             # required for http-json
+ *         http_json: { url: "https://sms.example/quota/{{key}}", balance: quotaRemaining, min_interval: 5m }
  */
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -26,13 +31,17 @@ import { parseDurationAtMost } from "./duration.ts";
 import { InputError } from "./errors.ts";
 import type { NetworkOptions } from "./http.ts";
 import { effectivePrices, normaliseType, type PriceTable } from "./pricing.ts";
+import { HTTP_JSON, type HttpJsonSpec, httpJsonProvider } from "./providers/http-json.ts";
+import { parseHttpJsonSpec } from "./providers/http-json-config.ts";
 import { isProviderName, getProvider, PROVIDER_NAMES } from "./providers/registry.ts";
-import type { ProviderName } from "./providers/types.ts";
+import type { Provider, ProviderName } from "./providers/types.ts";
 import { parseProxyUrl } from "./proxy.ts";
 
 export interface AccountConfig {
   readonly name: string;
-  readonly provider: ProviderName;
+  /** A built-in provider, or `http-json` (then `httpJson` says how to ask and read). */
+  readonly provider: ProviderName | typeof HTTP_JSON;
+  readonly httpJson?: HttpJsonSpec;
   /** The secret. Never print, log or serialise it. */
   readonly apiKey: string;
   readonly apiUrl?: string;
@@ -55,7 +64,14 @@ const ACCOUNT_FIELDS = [
   "prices",
   "proxy_url",
   "ca_file",
+  "http_json",
 ] as const;
+
+/** The implementation that reads an account's balance: a built-in provider, or its own http-json one. */
+export function accountProvider(cfg: Pick<AccountConfig, "provider" | "httpJson">): Provider {
+  if (cfg.provider === HTTP_JSON) return httpJsonProvider(cfg.httpJson!);
+  return getProvider(cfg.provider);
+}
 
 export function parseProviderName(raw: string, where: string): ProviderName {
   const name = raw.trim().toLowerCase();
@@ -233,7 +249,23 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new InputError(`${where}.name: "${name}" must be 1–64 letters, digits, _ . : or -`);
     if (names.has(name)) throw new InputError(`${where}.name: "${name}" is used twice; account names must be unique`);
     names.add(name);
-    const provider = parseProviderName(str(a, "provider", where, true)!, `${where}.provider`);
+    const providerRaw = str(a, "provider", where, true)!;
+    const generic = providerRaw.trim().toLowerCase() === HTTP_JSON;
+    if (!generic && !isProviderName(providerRaw.trim().toLowerCase())) {
+      throw new InputError(
+        `${where}.provider: unknown provider "${providerRaw}"; expected one of ${PROVIDER_NAMES.join(", ")}, or ${HTTP_JSON} (with an http_json block) for any other prepaid API`,
+      );
+    }
+    const provider: ProviderName | typeof HTTP_JSON = generic ? HTTP_JSON : parseProviderName(providerRaw, `${where}.provider`);
+    if (!generic && a.http_json !== undefined) {
+      throw new InputError(`${where}.http_json: only for provider: ${HTTP_JSON}; ${provider} is built in (remove http_json)`);
+    }
+    if (generic && a.http_json === undefined) {
+      throw new InputError(`${where}.http_json: missing; an ${HTTP_JSON} account says how to ask for its balance (see docs/providers.md)`);
+    }
+    if (generic && a.api_url !== undefined) {
+      throw new InputError(`${where}.api_url: not used by ${HTTP_JSON} accounts; the whole URL is http_json.url`);
+    }
     const keyFile = str(a, "api_key_file", where, false);
     const keyEnv = str(a, "api_key_env", where, false);
     if ((keyFile === undefined) === (keyEnv === undefined)) {
@@ -249,7 +281,9 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
     }
     const apiUrl = str(a, "api_url", where, false);
     const currencyRaw = str(a, "currency", where, false);
-    const currency = currencyRaw ? parseCurrency(currencyRaw, `${where}.currency`) : getProvider(provider).defaultCurrency;
+    const explicitCurrency = currencyRaw ? parseCurrency(currencyRaw, `${where}.currency`) : undefined;
+    const httpJson = generic ? parseHttpJsonSpec(a.http_json, where, explicitCurrency) : undefined;
+    const currency = explicitCurrency ?? (generic ? httpJson!.currency : getProvider(provider as ProviderName).defaultCurrency);
     let pollIntervalMs: number | undefined;
     if (a.poll_interval !== undefined) {
       if (typeof a.poll_interval !== "string" && typeof a.poll_interval !== "number") {
@@ -277,6 +311,7 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
     out.push({
       name,
       provider,
+      ...(httpJson ? { httpJson } : {}),
       apiKey,
       ...(apiUrl ? { apiUrl: parseApiUrl(apiUrl, `${where}.api_url`) } : {}),
       currency,

@@ -2,10 +2,9 @@
  * Turns the configured source of accounts into what the pollers need: a provider implementation, the
  * key, the interval (checked against the provider's minimum) and the price table.
  */
-import { type AccountConfig, accountFromEnv, loadConfigFile } from "../core/config.ts";
+import { type AccountConfig, accountFromEnv, accountProvider, loadConfigFile } from "../core/config.ts";
 import { InputError } from "../core/errors.ts";
 import type { NetworkOptions } from "../core/http.ts";
-import { getProvider } from "../core/providers/registry.ts";
 import type { AccountSource } from "./flags.ts";
 import { formatDuration } from "./landing.ts";
 import type { PolledAccount } from "./poller.ts";
@@ -15,11 +14,11 @@ import type { PolledAccount } from "./poller.ts";
  * for something the provider forbids, and should decide what to do about it.
  */
 export function toPolledAccount(cfg: AccountConfig): PolledAccount {
-  const provider = getProvider(cfg.provider);
+  const provider = accountProvider(cfg);
   const intervalMs = cfg.pollIntervalMs ?? provider.defaultPollIntervalMs;
   if (intervalMs < provider.minPollIntervalMs) {
     throw new InputError(
-      `account '${cfg.name}': poll interval ${formatDuration(intervalMs / 1000)} is shorter than ${cfg.provider} allows for balance calls; ` +
+      `account '${cfg.name}': poll interval ${formatDuration(intervalMs / 1000)} is shorter than ${cfg.provider === "http-json" ? "its http_json.min_interval" : `${cfg.provider} allows for balance calls`}; ` +
         `use at least ${formatDuration(provider.minPollIntervalMs / 1000)} (default ${formatDuration(provider.defaultPollIntervalMs / 1000)})`,
     );
   }

@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
+import { accountProvider } from "../../core/config.ts";
 import { readBalance } from "../../core/balance.ts";
-import { getProvider } from "../../core/providers/registry.ts";
 import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
 
 export const balanceCommand: CommandModule<object, ProviderArgs> = {
@@ -22,7 +22,7 @@ export const balanceCommand: CommandModule<object, ProviderArgs> = {
       const account = await accountFromArgs(argv);
       const retries = parseRetries(argv.retries);
       const deadlineMs = parseTimeout(argv.timeout);
-      const provider = getProvider(account.provider);
+      const provider = accountProvider(account);
       const result = await readBalance(
         provider,
         { apiKey: account.apiKey, ...(account.apiUrl ? { apiUrl: account.apiUrl } : {}), ...(account.network ? { network: account.network } : {}) },

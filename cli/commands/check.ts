@@ -1,8 +1,8 @@
 import type { CommandModule } from "yargs";
+import { accountProvider } from "../../core/config.ts";
 import { runBudgetCheck } from "../../core/check.ts";
 import type { BatchQuote } from "../../core/pricing.ts";
 import { parseAmount, parseBatch, parseMargin, parsePrices } from "../../core/pricing.ts";
-import { getProvider } from "../../core/providers/registry.ts";
 import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
 
 interface CheckArgs extends ProviderArgs {
@@ -69,7 +69,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       const deadlineMs = parseTimeout(argv.timeout);
       const account = await accountFromArgs(argv);
       const result = await runBudgetCheck({
-        provider: getProvider(account.provider),
+        provider: accountProvider(account),
         apiKey: account.apiKey,
         ...(account.apiUrl ? { apiUrl: account.apiUrl } : {}),
         ...(account.network ? { network: account.network } : {}),
