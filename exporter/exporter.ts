@@ -2,6 +2,7 @@
  * Assembles the exporter: metrics, one poller per account, state file, HTTP server. `startExporter`
  * is the programmatic entry point (tests, benchmarks); `cli/commands/exporter.ts` wraps it.
  */
+import { solvesRemaining } from "../core/pricing.ts";
 import { proxyFromEnv, proxySecrets } from "../core/proxy.ts";
 import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
 import { RunwayEstimator } from "../core/runway/estimator.ts";
@@ -44,6 +45,19 @@ export interface ExporterConfig {
   readonly maxHistory?: number;
   /** Extra work on stop (the demo's simulator). */
   readonly onStop?: () => Promise<void>;
+  /**
+   * After a reload (SIGHUP): when each account (stateKey) was next due in the exporter this one
+   * replaces. Such an account keeps that schedule instead of a fresh first check, and counts as ready.
+   */
+  readonly resume?: ReadonlyMap<string, ResumeHint>;
+}
+
+/** What a reloaded exporter carries over from the one it replaces, per account. */
+export interface ResumeHint {
+  /** When the next check was due, unix ms. */
+  readonly nextCheckAtMs: number;
+  /** captcha_up as it was (null: not checked yet). */
+  readonly up: boolean | null;
 }
 
 export interface RunningExporter {
@@ -55,6 +69,8 @@ export interface RunningExporter {
   isReady(): boolean;
   /** Resolves once every account has had its first check (success or failure). */
   whenReady(): Promise<void>;
+  /** Per account (stateKey): when it is next due (now for one being checked) and whether it is up: for a reload. */
+  resumeHints(): Map<string, ResumeHint>;
   /** Stops polling, writes the state file, closes the server. Idempotent. */
   stop(): Promise<void>;
 }
@@ -141,7 +157,18 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
       errors: status.errors,
       ...(status.lastSuccessAtMs !== null ? { lastSuccessTimestampSeconds: status.lastSuccessAtMs / 1000 } : {}),
     });
-    pending.add(key);
+    const hint = config.resume?.get(key);
+    if (hint === undefined) pending.add(key);
+    else {
+      status.up = hint.up;
+      if (status.balance !== null) {
+        metrics.restoreValues(
+          status.labels,
+          { balance: status.balance, currency: status.currency, estimate, solvesRemaining: solvesRemaining(status.balance, a.prices) },
+          hint.up,
+        );
+      }
+    }
     const poller = new AccountPoller(a, {
       metrics,
       logger,
@@ -208,7 +235,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     journal?.close();
     throw err;
   }
-  for (const p of pollers) p.start(pollers.length);
+  for (const p of pollers) p.start(pollers.length, config.resume?.get(stateKey(p.account.name, p.account.providerLabel))?.nextCheckAtMs);
   logger.info("exporter listening", {
     address: server.url,
     telemetry_path: config.telemetryPath,
@@ -228,6 +255,12 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     server,
     isReady: () => pending.size === 0,
     whenReady: () => readyPromise,
+    resumeHints() {
+      const now = Date.now();
+      return new Map(
+        pollers.map((p) => [stateKey(p.account.name, p.account.providerLabel), { nextCheckAtMs: p.status.nextCheckAtMs ?? now, up: p.status.up }]),
+      );
+    },
     stop() {
       stopping ??= (async () => {
         await Promise.all(pollers.map((p) => p.stop()));

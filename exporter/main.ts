@@ -2,15 +2,22 @@
  * The `exporter` command's body, testable without a process: validates the flags, loads the web and
  * account configuration, starts the exporter, and stops it cleanly on SIGTERM/SIGINT (state written,
  * exit 0). Bad input: one clear line on stderr, exit 2.
+ *
+ * SIGHUP reloads, as exporter-toolkit exporters reload their web config: the web config file, the
+ * accounts file and the key files are read again; if anything is wrong the error is logged and the
+ * running configuration stays. Otherwise the exporter is replaced within the process: state written
+ * and restored, each account keeping its schedule and its values, on the same address (the
+ * listening socket is reopened, so a connection in that instant may be refused).
  */
 import { isInputError } from "../core/errors.ts";
 import { startDemo } from "./demo.ts";
-import { startExporter, type RunningExporter } from "./exporter.ts";
-import { type RawExporterFlags, resolveExporterOptions } from "./flags.ts";
+import { type ExporterConfig, type ResumeHint, startExporter, type RunningExporter } from "./exporter.ts";
+import { type ListenAddress, type RawExporterFlags, resolveExporterOptions } from "./flags.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { PolledAccount } from "./poller.ts";
 import { resolveAccounts } from "./accounts.ts";
-import { EMPTY_WEB_CONFIG, loadWebConfig } from "./web-config.ts";
+import { stateKey } from "./state-file.ts";
+import { EMPTY_WEB_CONFIG, loadWebConfig, type WebConfig } from "./web-config.ts";
 
 export interface RunHooks {
   readonly env?: NodeJS.ProcessEnv;
@@ -29,11 +36,15 @@ function signalPromise(): { promise: Promise<string>; dispose(): void } {
   const promise = new Promise<string>((resolve) => {
     const onTerm = () => resolve("SIGTERM");
     const onInt = () => resolve("SIGINT");
+    // SIGHUP (a reload, handled once the exporter runs) must never kill the process, even during start-up
+    const onHup = () => {};
     process.once("SIGTERM", onTerm);
     process.once("SIGINT", onInt);
+    process.on("SIGHUP", onHup);
     dispose = () => {
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
+      process.off("SIGHUP", onHup);
     };
   });
   return { promise, dispose };
@@ -60,21 +71,90 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
     } else {
       accounts = await resolveAccounts(options.accounts, env, options.network);
     }
-    exporter = await startExporter({
-      accounts,
-      listen: options.listen,
+    const log = logger;
+    const configFor = (web: WebConfig, accts: PolledAccount[], listen: ListenAddress, resume?: Map<string, ResumeHint>): ExporterConfig => ({
+      accounts: accts,
+      listen,
       telemetryPath: options.telemetryPath,
-      webConfig,
+      webConfig: web,
       stateFile: options.stateFile,
       stateWriteIntervalMs: options.stateWriteIntervalMs,
-      logger,
+      logger: log,
       demo: options.accounts.kind === "demo",
       ...(demoClose ? { onStop: demoClose } : {}),
+      ...(resume ? { resume } : {}),
     });
+    exporter = await startExporter(configFor(webConfig, accounts, options.listen));
     hooks.onStarted?.(exporter);
-    const why = await (hooks.stopSignal ?? signals!.promise);
-    logger.info("shutting down", { signal: typeof why === "string" ? why : "stop" });
-    await exporter.stop();
+
+    let current = { webConfig, accounts };
+    let fatal: (err: unknown) => void = () => {};
+    const failed = new Promise<never>((_, reject) => {
+      fatal = reject;
+    });
+    failed.catch(() => {});
+    const source = options.accounts;
+    const reload = async (): Promise<void> => {
+      if (source.kind === "demo") {
+        log.info("SIGHUP: nothing to reload in --demo");
+        return;
+      }
+      let next: typeof current;
+      try {
+        next = {
+          webConfig: options.webConfigFile ? await loadWebConfig(options.webConfigFile) : EMPTY_WEB_CONFIG,
+          accounts: await resolveAccounts(source, env),
+        };
+      } catch (err) {
+        log.error("SIGHUP: configuration not reloaded; the running one stays", { err: (err as Error)?.message ?? String(err) });
+        return;
+      }
+      const old = exporter!;
+      // the same address, even when the flag asked for port 0
+      const listen = { host: options.listen.host, port: old.server.port };
+      const resume = old.resumeHints();
+      await old.stop();
+      exporter = null;
+      try {
+        exporter = await startExporter(configFor(next.webConfig, next.accounts, listen, resume));
+      } catch (err) {
+        log.error("SIGHUP: cannot start with the reloaded configuration; going back to the running one", {
+          err: (err as Error)?.message ?? String(err),
+        });
+        try {
+          exporter = await startExporter(configFor(current.webConfig, current.accounts, listen, resume));
+        } catch (again) {
+          fatal(again);
+          return;
+        }
+        hooks.onStarted?.(exporter);
+        return;
+      }
+      const before = new Set(current.accounts.map((a) => stateKey(a.name, a.providerLabel)));
+      const after = new Set(next.accounts.map((a) => stateKey(a.name, a.providerLabel)));
+      current = next;
+      hooks.onStarted?.(exporter);
+      log.info("configuration reloaded", {
+        accounts: after.size,
+        added: [...after].filter((k) => !before.has(k)).length,
+        removed: [...before].filter((k) => !after.has(k)).length,
+        web_config: options.webConfigFile ?? "(none)",
+      });
+    };
+    let reloading = Promise.resolve();
+    const onHup = () => {
+      log.info("SIGHUP: reloading the configuration");
+      reloading = reloading.then(reload);
+    };
+    if (!hooks.stopSignal) process.on("SIGHUP", onHup);
+    try {
+      const why = await Promise.race([hooks.stopSignal ?? signals!.promise, failed]);
+      await reloading;
+      log.info("shutting down", { signal: typeof why === "string" ? why : "stop" });
+      await exporter?.stop();
+    } finally {
+      process.off("SIGHUP", onHup);
+    }
     return 0;
   } catch (err) {
     await exporter?.stop().catch(() => {});

@@ -262,6 +262,25 @@ export class ExporterMetrics {
   }
 
   recordSuccess(labels: AccountLabels, u: SuccessUpdate): void {
+    this.#setValues(labels, u);
+    const l = { account: labels.account, provider: labels.provider };
+    this.#up.set(l, 1);
+    this.#lastSuccess.set(l, u.timestampSeconds);
+    this.#duration.set(l, u.durationSeconds);
+    this.#version++;
+  }
+
+  /**
+   * After a reload (SIGHUP): the values the replaced exporter showed, before this one has checked,
+   * so a reload does not blank captcha_balance, captcha_up or the runway until the next check.
+   */
+  restoreValues(labels: AccountLabels, u: Omit<SuccessUpdate, "durationSeconds" | "timestampSeconds">, up: boolean | null): void {
+    this.#setValues(labels, u);
+    if (up !== null) this.#up.set({ account: labels.account, provider: labels.provider }, up ? 1 : 0);
+    this.#version++;
+  }
+
+  #setValues(labels: AccountLabels, u: Omit<SuccessUpdate, "durationSeconds" | "timestampSeconds">): void {
     const series = this.#series(labels);
     const l = { account: labels.account, provider: labels.provider };
     if (u.currency !== series.currency) this.#moveCurrency(l, series, u.currency);
@@ -286,10 +305,6 @@ export class ExporterMetrics {
     for (const gone of series.solveTypes.filter((x) => !types.includes(x))) this.#solves.remove({ ...l, captcha_type: gone });
     for (const type of types) this.#solves.set({ ...l, captcha_type: type }, u.solvesRemaining[type]!);
     series.solveTypes = types;
-    this.#up.set(l, 1);
-    this.#lastSuccess.set(l, u.timestampSeconds);
-    this.#duration.set(l, u.durationSeconds);
-    this.#version++;
   }
 
   recordFailure(labels: AccountLabels, u: FailureUpdate): void {

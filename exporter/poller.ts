@@ -113,10 +113,18 @@ export class AccountPoller {
     return this.#deps.status;
   }
 
-  /** `accounts`: how many accounts start together (spreads their first checks). */
-  start(accounts = 1): void {
+  /**
+   * `accounts`: how many accounts start together (spreads their first checks). `resumeAtMs`: after a
+   * reload, when the account was next due; it keeps that time (and the provider's minimum).
+   */
+  start(accounts = 1, resumeAtMs?: number): void {
+    const now = this.#now();
     const last = this.status.lastAttemptAtMs;
-    const since = last === null ? undefined : this.#now() - last;
+    const since = last === null ? undefined : now - last;
+    if (resumeAtMs !== undefined) {
+      this.#arm(Math.max(resumeAtMs - now, firstCheckDelayMs(this.#schedule, 0, since)));
+      return;
+    }
     this.#arm(firstCheckDelayMs(this.#schedule, this.#random(), since, accounts));
   }
 
