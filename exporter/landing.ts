@@ -1,5 +1,6 @@
 /**
- * The landing page at `/`: one row per account with balance, runway, spend rate, last check, last
+ * The landing page at `/`: one row per account with balance, runway (counted from now, with the
+ * predicted exhaustion time and the pessimistic runway), spend rate, last check, last
  * error and a small inline-SVG chart of the recent balance. Pure rendering from the pollers' status:
  * no scripts, no external assets, every value HTML-escaped.
  */
@@ -83,12 +84,36 @@ export interface LandingInput {
   readonly demo: boolean;
 }
 
-function runwayCell(a: AccountStatus): string {
+/** "2026-12-02 14:05 UTC": a predicted moment, to the minute. */
+export function formatUtcMinute(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/**
+ * The runway counted from now (the estimate is as of the last successful check), when it runs out
+ * ("runs out around <UTC time>"), and the pessimistic runway (outlived with 90 % probability).
+ */
+function runwayCell(a: AccountStatus, nowMs: number): string {
   const r = a.estimate.runwaySeconds;
   if (a.balance === null) return `<span class="muted">–</span>`;
   if (r === null) return `<span class="muted" title="no spend seen yet">no spend yet</span>`;
-  const cls = r < 86_400 ? "bad" : r < 7 * 86_400 ? "warn" : "good";
-  return `<span class="${cls}">${escapeHtml(formatDuration(r))}</span>`;
+  const asOfMs = a.lastSuccessAtMs ?? nowMs;
+  const endMs = asOfMs + r * 1000;
+  const left = Math.max(0, (endMs - nowMs) / 1000);
+  const cls = left < 86_400 ? "bad" : left < 7 * 86_400 ? "warn" : "good";
+  const when = Number.isFinite(endMs) && Math.abs(endMs) <= 8.64e15 ? formatUtcMinute(endMs) : null;
+  const around =
+    when === null
+      ? ""
+      : `<div class="muted small">${endMs > nowMs ? "runs out around" : "may have run out around"} <time datetime="${escapeHtml(new Date(endMs).toISOString())}">${escapeHtml(when)}</time></div>`;
+  const low = a.estimate.runwayLowerBoundSeconds;
+  const lowLeft = low === null ? null : Math.max(0, (asOfMs + low * 1000 - nowMs) / 1000);
+  const worst =
+    lowLeft === null
+      ? ""
+      : `<div class="muted small" title="pessimistic runway: the account outlives it with 90 % probability">at worst ${escapeHtml(formatDuration(lowLeft))} (1 in 10)</div>`;
+  return `<span class="${cls}">${escapeHtml(formatDuration(left))}</span>${around}${worst}`;
 }
 
 function row(a: AccountStatus, nowMs: number): string {
@@ -104,7 +129,7 @@ function row(a: AccountStatus, nowMs: number): string {
   return `<tr class="${state}">
 <td><span class="dot ${state}" title="${escapeHtml(stateText)}"></span><span class="name">${escapeHtml(a.labels.account)}</span><div class="muted small">${escapeHtml(a.labels.provider)} · every ${escapeHtml(formatDuration(a.intervalMs / 1000))}</div></td>
 <td class="num">${balance}</td>
-<td class="num">${runwayCell(a)}</td>
+<td class="num">${runwayCell(a, nowMs)}</td>
 <td class="num">${rate}</td>
 <td><span title="${escapeHtml(lastIso)}">${escapeHtml(lastCheck)}</span></td>
 <td>${err}</td>

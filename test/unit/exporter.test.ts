@@ -182,8 +182,38 @@ describe("landing page", () => {
     expect(html).not.toContain("<script>");
     expect(html).not.toContain("<img");
     expect(html).toContain("&lt;script&gt;");
-    expect(html).toContain("3 d 4 h");
+    // the runway was 3 d 4 h at the last check, a minute ago
+    expect(html).toContain("3 d 3 h");
     expect(html).toContain('href="/metrics"');
+  });
+
+  it("counts the runway from now and says when it runs out, with the pessimistic runway", () => {
+    const checkedAt = Date.UTC(2026, 11, 1, 21, 0, 0);
+    const render = (nowMs: number, over: Partial<AccountStatus> = {}) =>
+      renderLanding({
+        accounts: [status({ lastSuccessAtMs: checkedAt, lastAttemptAtMs: checkedAt, ...over })],
+        telemetryPath: "/metrics",
+        version: "1.0.0",
+        nowMs,
+        demo: false,
+      });
+    // runway 3 d 4 h as of 21:00 UTC, two hours ago: 3 d 2 h left, out around 5 December 01:00 UTC
+    const html = render(checkedAt + 2 * 3600_000);
+    expect(html).toContain(">3 d 2 h<");
+    expect(html).toContain("runs out around");
+    expect(html).toContain('datetime="2026-12-05T01:00:00.000Z"');
+    expect(html).toContain("2026-12-05 01:00 UTC");
+    expect(html).toContain("at worst 1 d 22 h (1 in 10)");
+    // a check so old that the predicted time has passed
+    const late = render(checkedAt + 4 * 86_400_000);
+    expect(late).toContain("may have run out around");
+    expect(late).toContain(">0 s<");
+    // no spend yet: neither a time nor a bound
+    const idle = render(checkedAt, {
+      estimate: { runwaySeconds: null, runwayLowerBoundSeconds: null, spendRatePerSecond: null, trendPerDay: 0, spentTotal: 0, depositedTotal: 0 },
+    });
+    expect(idle).toContain("no spend yet");
+    expect(idle).not.toContain("runs out around");
   });
 
   it("draws a bounded inline SVG chart, or says it is collecting", () => {
