@@ -164,7 +164,13 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
       if (status.balance !== null) {
         metrics.restoreValues(
           status.labels,
-          { balance: status.balance, currency: status.currency, estimate, solvesRemaining: solvesRemaining(status.balance, a.prices) },
+          {
+            balance: status.balance,
+            currency: status.currency,
+            estimate,
+            solvesRemaining: solvesRemaining(status.balance, a.prices),
+            timestampSeconds: (status.lastSuccessAtMs ?? Date.now()) / 1000,
+          },
           hint.up,
         );
       }

@@ -274,13 +274,14 @@ export class ExporterMetrics {
    * After a reload (SIGHUP): the values the replaced exporter showed, before this one has checked,
    * so a reload does not blank captcha_balance, captcha_up or the runway until the next check.
    */
-  restoreValues(labels: AccountLabels, u: Omit<SuccessUpdate, "durationSeconds" | "timestampSeconds">, up: boolean | null): void {
+  restoreValues(labels: AccountLabels, u: Omit<SuccessUpdate, "durationSeconds">, up: boolean | null): void {
     this.#setValues(labels, u);
     if (up !== null) this.#up.set({ account: labels.account, provider: labels.provider }, up ? 1 : 0);
     this.#version++;
   }
 
-  #setValues(labels: AccountLabels, u: Omit<SuccessUpdate, "durationSeconds" | "timestampSeconds">): void {
+  /** `timestampSeconds`: when the balance was read (the exhaustion time is counted from it). */
+  #setValues(labels: AccountLabels, u: Omit<SuccessUpdate, "durationSeconds">): void {
     const series = this.#series(labels);
     const l = { account: labels.account, provider: labels.provider };
     if (u.currency !== series.currency) this.#moveCurrency(l, series, u.currency);
