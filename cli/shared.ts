@@ -1,14 +1,16 @@
 /** Options and helpers shared by the CLI's provider commands. */
 import type { Argv } from "yargs";
 import type { RetryInfo } from "../core/balance.ts";
-import { type AccountConfig, accountFromEnv } from "../core/config.ts";
+import { type AccountConfig, accountFromEnv, loadConfigFile } from "../core/config.ts";
 import { MAX_CHECK_TIMEOUT_MS } from "../core/delays.ts";
 import { parseDurationAtMost } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { PROVIDER_NAMES } from "../core/providers/types.ts";
 
 export interface ProviderArgs {
-  provider: string;
+  provider?: string;
+  "config.file"?: string;
+  account?: string;
   "api-url"?: string;
   "api-key-file"?: string;
   currency?: string;
@@ -25,9 +27,13 @@ export function withProviderOptions<T>(y: Argv<T>): Argv<T & ProviderArgs> {
     .parserConfiguration({ "dot-notation": false })
     .option("provider", {
       type: "string",
-      default: "captchaai",
-      describe: `Provider: ${PROVIDER_NAMES.join(", ")}`,
+      describe: `Provider: ${PROVIDER_NAMES.join(", ")} (default captchaai)`,
     })
+    .option("config.file", {
+      type: "string",
+      describe: "Read the account from this YAML accounts file (the exporter's), e.g. to try an http-json account; with --account NAME when it lists several",
+    })
+    .option("account", { type: "string", describe: "The account of --config.file to use (by name)" })
     .option("api-url", { type: "string", describe: "Base URL instead of the provider's (a proxy, or the simulator)" })
     .option("api-key-file", {
       type: "string",
@@ -78,9 +84,29 @@ export async function guarded(fn: () => Promise<void>): Promise<void> {
 }
 
 /** The one account of a CLI command: provider options plus the key from the environment or a file. */
-export function accountFromArgs(argv: ProviderArgs): Promise<AccountConfig> {
+export async function accountFromArgs(argv: ProviderArgs): Promise<AccountConfig> {
+  const file = argv["config.file"];
+  if (file !== undefined) {
+    for (const flag of ["provider", "api-url", "api-key-file", "currency"] as const) {
+      if (argv[flag] !== undefined) throw new InputError(`--${flag}: not used with --config.file; set it in the file's account`);
+    }
+    const network = {
+      ...(argv["proxy.url"] !== undefined ? { proxyUrl: argv["proxy.url"] } : {}),
+      ...(argv["tls.ca-file"] !== undefined ? { caFile: argv["tls.ca-file"] } : {}),
+    };
+    const accounts = await loadConfigFile(file, process.env, network);
+    const names = accounts.map((a) => a.name).join(", ");
+    if (argv.account === undefined) {
+      if (accounts.length === 1) return accounts[0]!;
+      throw new InputError(`--account: ${file} lists ${accounts.length} accounts; name one with --account (${names})`);
+    }
+    const found = accounts.find((a) => a.name === argv.account);
+    if (!found) throw new InputError(`--account: ${file} has no account "${argv.account}"; expected one of ${names}`);
+    return found;
+  }
+  if (argv.account !== undefined) throw new InputError("--account: names an account of --config.file; give the file too");
   return accountFromEnv({
-    provider: argv.provider,
+    provider: argv.provider ?? "captchaai",
     ...(argv["api-url"] ? { apiUrl: argv["api-url"] } : {}),
     ...(argv["api-key-file"] ? { apiKeyFile: argv["api-key-file"] } : {}),
     ...(argv.currency ? { currency: argv.currency } : {}),

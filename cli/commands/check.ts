@@ -75,7 +75,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         ...(account.network ? { network: account.network } : {}),
         currency: account.currency,
         batch,
-        priceOverrides,
+        // a file's account brings its own prices; --price wins over them
+        priceOverrides: { ...account.prices, ...priceOverrides },
         marginBp,
         reserve,
         retries,

@@ -2,9 +2,9 @@
  * An http-json account in the real exporter process, reading the simulator's JSON API: the balance and
  * runway metrics appear under provider="http-json", scrapes never call the API (one call per
  * interval however often Prometheus asks), the key appears nowhere; a mistake in the block exits 2
- * naming the field.
+ * naming the field. The CLI's balance and check read the same account from the file.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
@@ -98,4 +98,33 @@ describe("exporter with an http-json account", () => {
     expect(r.stderr).toMatch(/accounts\[0\]/);
     expect(r.stderr + r.stdout).not.toContain(KEY);
   });
+
+  it("captcha-runway balance / check --config.file read an http-json account (and pick one with --account)", async () => {
+    const block = [`url: ${sim.url}/status/`, 'query: { key: "{{key}}" }', "balance: credit", "min_interval: 2s"].join("\n");
+    const one = configFile("one.yml", block);
+    const env = { GENERIC_KEY: KEY };
+    const b = await runCliProcess(["balance", "--config.file", one, "--json"], env);
+    expect(b).toMatchObject({ code: 0 });
+    expect(JSON.parse(b.stdout)).toEqual({ provider: "http-json", balance: 8500, currency: "credits" });
+    const c = await runCliProcess(["check", "--config.file", one, "--batch", "sms=9000", "--price", "sms=1", "--margin", "0%"], env);
+    expect(c.code).toBe(1);
+    expect(c.stdout + c.stderr).toMatch(/short|shortfall|not enough/i);
+    const ok = await runCliProcess(["check", "--config.file", one, "--batch", "sms=8000", "--price", "sms=1", "--margin", "0%"], env);
+    expect(ok.code).toBe(0);
+    for (const r of [b, c, ok]) expect(r.stdout + r.stderr).not.toContain(KEY);
+
+    const two = join(dir, "two.yml");
+    writeFileSync(two, `${readFileSync(one, "utf8")}\n${readFileSync(one, "utf8").split("\n").slice(1).join("\n").replace("name: generic", "name: second")}`);
+    const which = await runCliProcess(["balance", "--config.file", two], env);
+    expect(which.code).toBe(2);
+    expect(which.stderr).toMatch(/--account: .* lists 2 accounts; name one with --account \(generic, second\)/);
+    const named = await runCliProcess(["balance", "--config.file", two, "--account", "second"], env);
+    expect(named).toMatchObject({ code: 0, stdout: "8500 credits\n" });
+    const wrong = await runCliProcess(["balance", "--config.file", two, "--account", "third"], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/has no account "third"; expected one of generic, second/);
+    const mixed = await runCliProcess(["balance", "--config.file", one, "--provider", "capmonster"], env);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--provider: not used with --config.file/);
+  }, 60_000);
 });
