@@ -34,7 +34,8 @@ function fromEnv(): string | null {
     process.stderr.write(`stamp-revision: CAPTCHA_RUNWAY_REVISION must be a git revision (letters, digits, . _ -), got ${JSON.stringify(v.slice(0, 64))}\n`);
     process.exit(2);
   }
-  return v;
+  // a full commit hash is shortened like the git case, so every build reports the same form
+  return /^[0-9a-f]{40}$/.test(v) ? v.slice(0, 12) : v;
 }
 
 const revision = fromGit() ?? fromEnv() ?? "unknown";
