@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when dist/index.js is not what `npm run bundle` builds from the sources (like
+# Fails when dist/ (index.js, tracking.js, undici.js, licenses.txt) is not what `npm run bundle` builds from the sources (like
 # actions/typescript-action's check-dist): rebuilds into a temporary file and compares, then checks
 # that the committed copy is the one in the working tree.
 set -euo pipefail
@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 node_bin="node_modules/.bin/node"
 [ -x "$node_bin" ] || node_bin="node"
 "$node_bin" action/build/bundle.ts "$tmp/index.js" >/dev/null
-for f in index.js licenses.txt package.json; do
+for f in index.js tracking.js undici.js licenses.txt package.json; do
   if ! cmp -s "$tmp/$f" "dist/$f"; then
     echo "check-dist: dist/$f is out of date with the sources; run 'npm run bundle' and commit dist/." >&2
     exit 1

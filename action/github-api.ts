@@ -1,9 +1,16 @@
 /**
- * The handful of GitHub REST endpoints the tracking issue needs, through core/http.ts, the one place the
- * project makes requests (Octokit would add about a megabyte to dist/ and most of the action's start-up time).
- * Issues are listed by label through the issues API, not the search API, whose index lags behind.
+ * The GitHub calls of the tracking issue, on @actions/github (Octokit): the API URL from GITHUB_API_URL
+ * (GitHub Enterprise Server), the runner's proxy through @actions/http-client (HTTPS_PROXY / NO_PROXY),
+ * pagination by the library (Link headers), retries of 5xx answers (@octokit/plugin-retry) and waits
+ * on primary and secondary rate limits (@octokit/plugin-throttling). Loaded only when `tracking-issue`
+ * is on (action/run.ts imports it lazily; the bundle keeps it in dist/tracking.js), so the plain gate
+ * does not pay for it. Issues are listed by label through the issues API, not the search API, whose
+ * index lags behind.
  */
-import { send } from "../core/http.ts";
+import { getOctokit } from "@actions/github";
+import { defaults } from "@actions/github/lib/utils";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
 import { redact } from "../core/redact.ts";
 
 export interface Issue {
@@ -13,7 +20,7 @@ export interface Issue {
   readonly htmlUrl: string;
 }
 
-/** What tracking-issue.ts needs from GitHub; a fake in unit tests, REST in the action. */
+/** What tracking-issue.ts needs from GitHub; a fake in unit tests, Octokit in the action. */
 export interface IssuesApi {
   listOpenIssues(labels: readonly string[]): Promise<Issue[]>;
   createIssue(title: string, body: string, labels: readonly string[]): Promise<Issue>;
@@ -31,13 +38,24 @@ export class GitHubApiError extends Error {
   }
 }
 
-export interface RestOptions {
-  /** GITHUB_API_URL (https://api.github.com on github.com). */
+export interface GitHubApiOptions {
+  /** GITHUB_API_URL (https://api.github.com on github.com, https://HOST/api/v3 on GHES). */
   readonly apiUrl: string;
   /** `owner/name` (GITHUB_REPOSITORY). */
   readonly repository: string;
   readonly token: string;
+  /** Bound on everything the tracking issue does (every call, retry and rate-limit wait), ms. */
   readonly timeoutMs?: number;
+  /** Retries of a 5xx answer or a dropped connection (default 2). */
+  readonly retries?: number;
+  /** Longest rate-limit wait accepted before giving up (default 60 s). */
+  readonly maxRateLimitWaitS?: number;
+  /** Scales every wait of the retry and throttling plugins (default 1000 ms per second; tests shrink it). */
+  readonly waitUnitMs?: number;
+  /** Where the library's warnings go (the action passes core.warning / core.info). */
+  readonly log?: { readonly warn: (message: string) => void; readonly info: (message: string) => void };
+  /** Other values to keep out of messages (the proxy's credentials). */
+  readonly secrets?: readonly string[];
 }
 
 /** Pages of 100 read at most when looking for the tracking issue. */
@@ -55,78 +73,104 @@ function toIssue(raw: RawIssue): Issue {
   return { number: raw.number, title: raw.title, body: raw.body ?? "", htmlUrl: raw.html_url };
 }
 
-export function restIssuesApi(opts: RestOptions): IssuesApi {
-  if (!/^[^/\s]+\/[^/\s]+$/.test(opts.repository)) {
-    throw new GitHubApiError(`GITHUB_REPOSITORY is "${opts.repository}"; expected owner/name`, 0);
+/** The deepest message of an error's cause chain: what fetch/undici actually said. */
+function rootCause(err: unknown): string | undefined {
+  let e = (err as { cause?: unknown } | undefined)?.cause;
+  let last: string | undefined;
+  for (let i = 0; e && i < 5; i++) {
+    const x = e as { message?: string; code?: string; cause?: unknown };
+    if (x.message) last = x.code && !x.message.includes(x.code) ? `${x.message} (${x.code})` : x.message;
+    e = x.cause;
   }
-  const base = `${opts.apiUrl.replace(/\/+$/, "")}/repos/${opts.repository}`;
-  const timeoutMs = opts.timeoutMs ?? 15_000;
+  return last;
+}
 
-  async function call<T>(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<T> {
-    const url = new URL(`${base}${path}`);
-    const what = `${method} ${url.pathname}`;
-    const outcome = await send({
-      method,
-      url,
-      headers: {
-        authorization: `Bearer ${opts.token}`,
-        accept: "application/vnd.github+json",
-        "x-github-api-version": "2022-11-28",
-        "user-agent": "captcha-runway-action",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
+function hintFor(status: number): string {
+  if (status === 403 || status === 404) return " (the job's token needs `permissions: issues: write`)";
+  if (status === 401) return " (github-token was rejected)";
+  return "";
+}
+
+export function githubIssuesApi(opts: GitHubApiOptions): IssuesApi {
+  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(opts.repository);
+  if (!m) throw new GitHubApiError(`GITHUB_REPOSITORY is "${opts.repository}"; expected owner/name`, 0);
+  const [, owner, repo] = m as unknown as [string, string, string];
+  const secrets = [opts.token, ...(opts.secrets ?? [])];
+  const unit = opts.waitUnitMs ?? 1000;
+  const maxWait = opts.maxRateLimitWaitS ?? 60;
+  const log = opts.log ?? { warn: () => {}, info: () => {} };
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 120_000);
+  const waitOk = (what: string) => (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
+    const ok = retryCount < 2 && retryAfter <= maxWait;
+    log.warn(redact(`GitHub ${what} for ${options.method} ${options.url}; ${ok ? `retrying in ${retryAfter} s` : "giving up"}`, secrets));
+    return ok;
+  };
+  const octokit = getOctokit(
+    opts.token,
+    {
+      baseUrl: opts.apiUrl.replace(/\/+$/, ""),
+      userAgent: "captcha-runway-action",
+      // Octokit merges options shallowly: keep @actions/github's proxy-aware fetch (@actions/http-client)
+      request: { ...defaults.request, signal },
+      retry: { retries: opts.retries ?? 2, retryAfterBaseValue: unit },
+      throttle: {
+        retryAfterBaseValue: unit,
+        onRateLimit: waitOk("rate limit reached"),
+        onSecondaryRateLimit: waitOk("secondary rate limit reached"),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      timeoutMs,
-      secrets: [opts.token],
-    });
-    if (outcome.kind !== "response") throw new GitHubApiError(redact(`${what} failed: ${outcome.message}`, [opts.token]), 0);
-    const text = outcome.body;
-    if (outcome.status >= 300) {
-      let detail = text.slice(0, 200);
-      try {
-        const parsed = JSON.parse(text) as { message?: unknown };
-        if (typeof parsed.message === "string") detail = parsed.message;
-      } catch {
-        // not JSON: keep the start of the body
-      }
-      const hint =
-        outcome.status === 403 || outcome.status === 404
-          ? " (the job's token needs `permissions: issues: write`)"
-          : outcome.status === 401
-            ? " (github-token was rejected)"
-            : "";
-      throw new GitHubApiError(redact(`${what} answered HTTP ${outcome.status}: ${detail}${hint}`, [opts.token]), outcome.status);
-    }
-    if (outcome.truncated) throw new GitHubApiError(`${what}: the answer was cut off`, outcome.status);
+      log: { debug: () => {}, info: (s: string) => log.info(redact(s, secrets)), warn: (s: string) => log.warn(redact(s, secrets)), error: () => {} },
+    },
+    retry,
+    throttling,
+  );
+
+  /** Runs one call; every failure becomes a GitHubApiError naming the call, without the token. */
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return (text ? JSON.parse(text) : undefined) as T;
-    } catch {
-      throw new GitHubApiError(`${what}: the answer is not JSON`, outcome.status);
+      return await fn();
+    } catch (err) {
+      const e = err as { status?: unknown; message?: string; response?: { data?: { message?: unknown } } };
+      const status = typeof e.status === "number" ? e.status : 0;
+      if (signal.aborted) throw new GitHubApiError(redact(`${what}: no answer from GitHub in time`, secrets), status);
+      const apiMessage = typeof e.response?.data?.message === "string" ? e.response.data.message : undefined;
+      if (apiMessage !== undefined || (status >= 300 && status !== 500)) {
+        throw new GitHubApiError(redact(`${what} answered HTTP ${status}: ${apiMessage ?? e.message ?? ""}${hintFor(status)}`, secrets), status);
+      }
+      // no answer: fetch failed (connection refused, the proxy refused, a certificate not trusted…)
+      const cause = rootCause(err) ?? e.message ?? String(err);
+      throw new GitHubApiError(redact(`${what} failed: cannot reach ${opts.apiUrl.replace(/\/+$/, "")}: ${cause}`, secrets), 0);
     }
   }
 
   return {
     async listOpenIssues(labels) {
-      const out: Issue[] = [];
-      for (let page = 1; page <= MAX_PAGES; page++) {
-        const q = new URLSearchParams({ state: "open", labels: labels.join(","), per_page: "100", page: String(page) });
-        const batch = await call<RawIssue[]>("GET", `/issues?${q}`);
-        for (const raw of batch) if (!raw.pull_request) out.push(toIssue(raw));
-        if (batch.length < 100) break;
-      }
-      return out;
+      let pages = 0;
+      const raw = await call(`GET /repos/${owner}/${repo}/issues`, () =>
+        octokit.paginate(
+          octokit.rest.issues.listForRepo,
+          { owner, repo, state: "open", labels: labels.join(","), per_page: 100 },
+          (response, done) => {
+            if (++pages >= MAX_PAGES) done();
+            return response.data as RawIssue[];
+          },
+        ),
+      );
+      return raw.filter((r) => !r.pull_request).map(toIssue);
     },
     async createIssue(title, body, labels) {
-      return toIssue(await call<RawIssue>("POST", "/issues", { title, body, labels }));
+      const res = await call(`POST /repos/${owner}/${repo}/issues`, () => octokit.rest.issues.create({ owner, repo, title, body, labels: [...labels] }));
+      return toIssue(res.data as RawIssue);
     },
     async updateIssue(number, title, body) {
-      await call("PATCH", `/issues/${number}`, { title, body });
+      await call(`PATCH /repos/${owner}/${repo}/issues/${number}`, () => octokit.rest.issues.update({ owner, repo, issue_number: number, title, body }));
     },
     async comment(number, body) {
-      await call("POST", `/issues/${number}/comments`, { body });
+      await call(`POST /repos/${owner}/${repo}/issues/${number}/comments`, () => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body }));
     },
     async closeIssue(number) {
-      await call("PATCH", `/issues/${number}`, { state: "closed", state_reason: "completed" });
+      await call(`PATCH /repos/${owner}/${repo}/issues/${number}`, () =>
+        octokit.rest.issues.update({ owner, repo, issue_number: number, state: "closed", state_reason: "completed" }),
+      );
     },
   };
 }

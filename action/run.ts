@@ -12,7 +12,8 @@ import { getProvider } from "../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../core/providers/types.ts";
 import { proxyFromEnv, proxySecrets } from "../core/proxy.ts";
 import { redact, secretForms } from "../core/redact.ts";
-import { type IssuesApi, restIssuesApi } from "./github-api.ts";
+// type only: Octokit (action/github-api.ts) is loaded when the tracking issue is on, not before
+import type { IssuesApi } from "./github-api.ts";
 import { type ActionInputs, readInputs } from "./inputs.ts";
 import { judge, type Outcome, type VerdictContext } from "./outcome.ts";
 import { renderSummary } from "./summary.ts";
@@ -21,7 +22,7 @@ import { accountFingerprint, syncTrackingIssue, type TrackingResult } from "./tr
 /** Seams for tests; the action itself uses the defaults. */
 export interface RunDeps {
   readonly getProvider: (name: ProviderName) => Provider;
-  readonly issuesApi: (token: string) => IssuesApi;
+  readonly issuesApi: (token: string, secrets: readonly string[]) => IssuesApi | Promise<IssuesApi>;
   readonly env: NodeJS.ProcessEnv;
   readonly now: () => Date;
 }
@@ -31,12 +32,17 @@ function defaultDeps(env: NodeJS.ProcessEnv): RunDeps {
     getProvider,
     env,
     now: () => new Date(),
-    issuesApi: (token) =>
-      restIssuesApi({
+    issuesApi: async (token, secrets) => {
+      // in dist/, a file of its own (dist/tracking.js): the plain gate never loads Octokit
+      const { githubIssuesApi } = await import("./github-api.ts");
+      return githubIssuesApi({
         apiUrl: env.GITHUB_API_URL || "https://api.github.com",
         repository: env.GITHUB_REPOSITORY ?? "",
         token,
-      }),
+        secrets,
+        log: { warn: (m) => core.warning(m), info: (m) => core.info(m) },
+      });
+    },
   };
 }
 
@@ -132,7 +138,7 @@ export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {
   if (inputs.trackingIssue) {
     const t = inputs.trackingIssue;
     try {
-      const res: TrackingResult = await syncTrackingIssue(deps.issuesApi(t.token), outcome, {
+      const res: TrackingResult = await syncTrackingIssue(await deps.issuesApi(t.token, secrets), outcome, {
         ...ctx,
         account: accountFingerprint(inputs.provider, inputs.apiKey, inputs.apiUrl),
         labels: t.labels,

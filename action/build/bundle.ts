@@ -1,30 +1,42 @@
 /**
- * Builds dist/index.js, the single file the runner executes (`runs.main` in action.yml).
- * Usage: node action/build/bundle.ts [OUTFILE]   (npm run bundle; .ci/check-dist.sh builds to a
- * temporary file and compares). Beside it, licenses.txt holds the licence of every bundled package.
+ * Builds the action's committed bundle: dist/index.js, the file the runner executes (`runs.main` in
+ * action.yml); dist/tracking.js, the tracking issue's GitHub client (Octokit), which index.js loads
+ * only when `tracking-issue` is on, so the plain gate never reads or evaluates it; and dist/undici.js,
+ * the one copy of undici both of them require.
+ * Usage: node action/build/bundle.ts [OUTFILE]   (npm run bundle; .ci/check-dist.sh builds into a
+ * temporary folder and compares). Beside them, licenses.txt holds the licence of every bundled package.
  * The output is deterministic: no timestamps, no absolute paths, no source map.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const outfile = process.argv[2] ?? "dist/index.js";
+const trackingFile = join(dirname(outfile), "tracking.js");
+const undiciFile = join(dirname(outfile), "undici.js");
 
-const stubHttpClient: Plugin = {
-  name: "stub-actions-http-client",
+/** In index.js, `import("./github-api.ts")` becomes `require("./tracking.js")`, resolved at run time. */
+const trackingApart: Plugin = {
+  name: "tracking-issue-apart",
   setup(b) {
-    b.onResolve({ filter: /^@actions\/http-client(\/.*)?$/ }, () => ({
-      path: fileURLToPath(new URL("./http-client-stub.ts", import.meta.url)),
-    }));
+    b.onResolve({ filter: /^\.\/github-api\.ts$/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: "./tracking.js", external: true } : undefined,
+    );
   },
 };
 
-const result = await build({
+/** `undici` (from core/http.ts, @actions/http-client, @actions/github) is dist/undici.js, loaded once. */
+const sharedUndici: Plugin = {
+  name: "shared-undici",
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: "./undici.js", external: true }));
+  },
+};
+
+const common: BuildOptions = {
   absWorkingDir: root,
-  entryPoints: ["action/index.ts"],
-  outfile,
   bundle: true,
   platform: "node",
   target: "node24",
@@ -36,25 +48,37 @@ const result = await build({
   legalComments: "eof",
   charset: "utf8",
   logLevel: "warning",
-  plugins: [stubHttpClient],
   metafile: true,
-});
-if (result.errors.length > 0) process.exit(1);
+};
+
+const results = await Promise.all([
+  build({ ...common, entryPoints: ["action/index.ts"], outfile, plugins: [trackingApart, sharedUndici] }),
+  build({ ...common, entryPoints: ["action/github-api.ts"], outfile: trackingFile, plugins: [sharedUndici] }),
+  build({ ...common, entryPoints: ["undici"], outfile: undiciFile }),
+]);
+if (results.some((r) => r.errors.length > 0)) process.exit(1);
+const metafiles = results.map((r) => r.metafile as Metafile);
 
 // The licence texts of the bundled packages, in name order (their notices must travel with the code).
 const packages = new Set<string>();
-for (const input of Object.keys(result.metafile.inputs)) {
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-  if (m) packages.add(m[1]!);
+for (const meta of metafiles) {
+  for (const input of Object.keys(meta.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(input);
+    if (m) packages.add(input.slice(0, m.index) + `node_modules/${m[1]}`);
+  }
 }
-const notices = [...packages].sort().map((name) => {
-  const dir = join(root, "node_modules", name);
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version?: string; license?: string };
-  const file = readdirSync(dir).find((f) => /^licen[cs]e(\.|$)/i.test(f));
-  const text = file && existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8").trim() : "(no licence file)";
-  return `${name}@${pkg.version ?? "?"} (${pkg.license ?? "unknown"})\n\n${text}\n`;
-});
+const notices = [...packages]
+  .sort((a, b) => a.replace(/.*node_modules\//, "").localeCompare(b.replace(/.*node_modules\//, "")) || a.localeCompare(b))
+  .map((path) => {
+    const dir = join(root, path);
+    const name = path.replace(/.*node_modules\//, "");
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version?: string; license?: string };
+    const file = readdirSync(dir).find((f) => /^licen[cs]e(\.|$)/i.test(f));
+    const text = file && existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8").trim() : "(no licence file)";
+    return `${name}@${pkg.version ?? "?"} (${pkg.license ?? "unknown"})\n\n${text}\n`;
+  });
 writeFileSync(resolve(root, dirname(outfile), "package.json"), `${JSON.stringify({ type: "commonjs" }, null, 2)}\n`);
-writeFileSync(resolve(root, dirname(outfile), "licenses.txt"), `${notices.join("\n---\n\n")}`);
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`${outfile}: ${(bytes / 1024).toFixed(0)} KiB`);
+writeFileSync(resolve(root, dirname(outfile), "licenses.txt"), `${[...new Set(notices)].join("\n---\n\n")}`);
+for (const meta of metafiles) {
+  for (const [file, o] of Object.entries(meta.outputs)) console.log(`${file}: ${(o.bytes / 1024).toFixed(0)} KiB`);
+}

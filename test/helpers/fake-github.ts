@@ -1,9 +1,13 @@
 /**
  * A small stateful fake of the GitHub REST API endpoints the action's tracking issue uses, on loopback:
- * list a repository's issues (state, labels: all must match, per_page, page), create an issue, update
- * or close it, comment on it. Requests need `Authorization: Bearer <token>`.
+ * list a repository's issues (state, labels: all must match, per_page, page, with GitHub's `Link`
+ * header for the next and last pages), create an issue, update or close it, comment on it. Requests
+ * need `Authorization: Bearer <token>` or `token <token>`. Optionally serves HTTPS, under a path prefix
+ * (GitHub Enterprise Server's `/api/v3`), and answers the next requests with a failure on demand
+ * (5xx, a secondary rate limit).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface FakeIssue {
@@ -34,12 +38,27 @@ export interface FakeGitHub {
   seed(issue: Partial<FakeIssue> & { title: string }): FakeIssue;
   /** Make every write answer this status (e.g. 403 for a token without issues: write); 0 to stop. */
   failWrites(status: number): void;
+  /** The next `count` requests answer `status` with this message and headers (then normal answers). */
+  failNext(count: number, status: number, message: string, headers?: Record<string, string>): void;
   open(): FakeIssue[];
   close(): Promise<void>;
 }
 
-export async function startFakeGitHub(opts: { token: string; repository?: string }): Promise<FakeGitHub> {
+export interface FakeGitHubOptions {
+  readonly token: string;
+  readonly repository?: string;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Host name to put in `url` instead of 127.0.0.1 (one that a test proxy resolves, e.g. github.test). */
+  readonly hostname?: string;
+  /** Path prefix of the API, e.g. /api/v3 as on GitHub Enterprise Server. */
+  readonly prefix?: string;
+}
+
+export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
   const repository = opts.repository ?? "octo/repo";
+  const apiPrefix = opts.prefix ?? "";
+  const failures: { status: number; message: string; headers: Record<string, string> }[] = [];
   const issues: FakeIssue[] = [];
   const requests: RecordedRequest[] = [];
   let writeStatus = 0;
@@ -57,8 +76,8 @@ export async function startFakeGitHub(opts: { token: string; repository?: string
     ...(i.pull_request ? { pull_request: i.pull_request } : {}),
   });
 
-  function send(res: ServerResponse, status: number, body: unknown): void {
-    res.writeHead(status, { "content-type": "application/json" });
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(body));
   }
 
@@ -67,8 +86,11 @@ export async function startFakeGitHub(opts: { token: string; repository?: string
     for await (const chunk of req) raw += chunk;
     const u = new URL(req.url ?? "/", "http://fake");
     requests.push({ method: req.method ?? "", path: u.pathname + u.search, authorization: req.headers.authorization, body: raw });
-    if (req.headers.authorization !== `Bearer ${opts.token}`) return send(res, 401, { message: "Bad credentials" });
-    const prefix = `/repos/${repository}/issues`;
+    const failure = failures.shift();
+    if (failure) return send(res, failure.status, { message: failure.message }, failure.headers);
+    const auth = req.headers.authorization;
+    if (auth !== `Bearer ${opts.token}` && auth !== `token ${opts.token}`) return send(res, 401, { message: "Bad credentials" });
+    const prefix = `${apiPrefix}/repos/${repository}/issues`;
     if (!u.pathname.startsWith(prefix)) return send(res, 404, { message: "Not Found" });
     const rest = u.pathname.slice(prefix.length);
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
@@ -83,7 +105,14 @@ export async function startFakeGitHub(opts: { token: string; repository?: string
         .filter((i) => state === "all" || i.state === state)
         .filter((i) => labels.every((l) => i.labels.includes(l)))
         .sort((a, b) => b.number - a.number);
-      return send(res, 200, matching.slice((page - 1) * perPage, page * perPage).map(view));
+      const last = Math.max(1, Math.ceil(matching.length / perPage));
+      const link = (p: number) => {
+        const q = new URL(u.toString());
+        q.searchParams.set("page", String(p));
+        return `<${url.slice(0, url.length - apiPrefix.length)}${q.pathname}${q.search}>`;
+      };
+      const links: Record<string, string> = page < last ? { link: `${link(page + 1)}; rel="next", ${link(last)}; rel="last"` } : {};
+      return send(res, 200, matching.slice((page - 1) * perPage, page * perPage).map(view), links);
     }
     if (req.method === "POST" && rest === "") {
       if (typeof body.title !== "string" || body.title === "") return send(res, 422, { message: "Validation Failed: title" });
@@ -117,11 +146,12 @@ export async function startFakeGitHub(opts: { token: string; repository?: string
     return send(res, 404, { message: "Not Found" });
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => send(res, 500, { message: String(err) }));
-  });
+  };
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `${opts.tls ? "https" : "http"}://${opts.hostname ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}${apiPrefix}`;
 
   return {
     url,
@@ -143,6 +173,9 @@ export async function startFakeGitHub(opts: { token: string; repository?: string
     },
     failWrites(status) {
       writeStatus = status;
+    },
+    failNext(count, status, message, headers = {}) {
+      for (let i = 0; i < count; i++) failures.push({ status, message, headers });
     },
     open: () => issues.filter((i) => i.state === "open" && !i.pull_request),
     close: () =>

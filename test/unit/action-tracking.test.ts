@@ -1,6 +1,6 @@
 /** The tracking issue's logic over the REST client, against the fake GitHub API on loopback. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { restIssuesApi } from "../../action/github-api.ts";
+import { githubIssuesApi } from "../../action/github-api.ts";
 import type { Outcome } from "../../action/outcome.ts";
 import { accountFingerprint, issueMarker, syncTrackingIssue } from "../../action/tracking-issue.ts";
 import { priceBatch } from "../../core/pricing.ts";
@@ -27,7 +27,7 @@ beforeEach(() => {
 });
 
 describe("tracking issue", () => {
-  const api = () => restIssuesApi({ apiUrl: gh.url, repository: gh.repository, token: TOKEN });
+  const api = () => githubIssuesApi({ apiUrl: gh.url, repository: gh.repository, token: TOKEN });
 
   it("fingerprints an account without the key and per provider and URL", () => {
     const key = "0123456789abcdef0123456789abcdef";
@@ -68,11 +68,11 @@ describe("tracking issue", () => {
     expect(gh.open()[0]!.labels).toEqual(["budget", "captcha"]);
     const list = gh.requests.filter((r) => r.method === "GET").pop()!;
     expect(new URL(list.path, "http://x").searchParams.get("labels")).toBe("budget,captcha");
-    expect(list.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(list.authorization).toBe(`token ${TOKEN}`);
   });
 
   it("reports a rejected token without printing it", async () => {
-    const bad = restIssuesApi({ apiUrl: gh.url, repository: gh.repository, token: "wrong-token" });
+    const bad = githubIssuesApi({ apiUrl: gh.url, repository: gh.repository, token: "wrong-token" });
     await expect(syncTrackingIssue(bad, quote(0.5), ctx("ffffffffffff"))).rejects.toThrow(/HTTP 401: Bad credentials \(github-token was rejected\)/);
   });
 });
