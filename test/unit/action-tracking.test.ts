@@ -1,4 +1,5 @@
 /** The tracking issue's logic over the REST client, against the fake GitHub API on loopback. */
+import { createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { githubIssuesApi } from "../../action/github-api.ts";
 import type { Outcome } from "../../action/outcome.ts";
@@ -74,5 +75,62 @@ describe("tracking issue", () => {
   it("reports a rejected token without printing it", async () => {
     const bad = githubIssuesApi({ apiUrl: gh.url, repository: gh.repository, token: "wrong-token" });
     await expect(syncTrackingIssue(bad, quote(0.5), ctx("ffffffffffff"))).rejects.toThrow(/HTTP 401: Bad credentials \(github-token was rejected\)/);
+  });
+
+  describe("retries and rate limits (Octokit's plugins)", () => {
+    const warnings: string[] = [];
+    const fast = () =>
+      githubIssuesApi({
+        apiUrl: gh.url,
+        repository: gh.repository,
+        token: TOKEN,
+        waitUnitMs: 1,
+        log: { warn: (m) => warnings.push(m), info: () => {} },
+      });
+
+    it("retries a 502 from GitHub", async () => {
+      gh.failNext(2, 502, "Server Error");
+      const before = gh.requests.length;
+      expect(await fast().listOpenIssues(["x"])).toEqual([]);
+      expect(gh.requests.length - before).toBe(3);
+    });
+
+    it("gives up after its retries, naming the call and the status", async () => {
+      gh.failNext(3, 503, "Unavailable");
+      await expect(fast().listOpenIssues(["x"])).rejects.toThrow(/GET \/repos\/octo\/repo\/issues answered HTTP 503: Unavailable/);
+    });
+
+    it("waits out a secondary rate limit (Retry-After) and retries", async () => {
+      gh.failNext(1, 403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", { "retry-after": "2" });
+      const before = gh.requests.length;
+      const created = await fast().createIssue("t", "b", ["x"]);
+      expect(created.number).toBeGreaterThan(0);
+      expect(gh.requests.length - before).toBe(2);
+      expect(warnings.join("\n")).toContain("secondary rate limit reached for POST /repos/{owner}/{repo}/issues; retrying in 2 s");
+    });
+
+    it("waits for the primary rate limit to reset", async () => {
+      const reset = String(Math.floor(Date.now() / 1000) + 1);
+      gh.failNext(1, 403, "API rate limit exceeded", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset });
+      expect(await fast().listOpenIssues(["x"])).toEqual([]);
+    });
+
+    it("does not wait an hour for a secondary rate limit: fails with GitHub's message", async () => {
+      gh.failNext(1, 403, "You have exceeded a secondary rate limit.", { "retry-after": "3600" });
+      await expect(fast().listOpenIssues(["x"])).rejects.toThrow(/HTTP 403: You have exceeded a secondary rate limit/);
+      expect(warnings.join("\n")).toContain("giving up");
+    });
+
+    it("names GitHub when it cannot be reached, without the token", async () => {
+      // a port with nothing listening: bind, note it, close
+      const probe = createServer();
+      await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+      const port = (probe.address() as { port: number }).port;
+      await new Promise<void>((r) => probe.close(() => r()));
+      const api = githubIssuesApi({ apiUrl: `http://127.0.0.1:${port}`, repository: gh.repository, token: TOKEN, waitUnitMs: 1 });
+      const err = await api.listOpenIssues(["x"]).catch((e: Error) => e);
+      expect(String(err)).toMatch(new RegExp(`GET /repos/octo/repo/issues failed: cannot reach http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+      expect(String(err)).not.toContain(TOKEN);
+    });
   });
 });
