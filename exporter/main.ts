@@ -103,7 +103,7 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
       try {
         next = {
           webConfig: options.webConfigFile ? await loadWebConfig(options.webConfigFile) : EMPTY_WEB_CONFIG,
-          accounts: await resolveAccounts(source, env),
+          accounts: await resolveAccounts(source, env, options.network),
         };
       } catch (err) {
         log.error("SIGHUP: configuration not reloaded; the running one stays", { err: (err as Error)?.message ?? String(err) });
