@@ -20,7 +20,7 @@ export const exporterCommand: CommandModule<object, RawExporterFlags> = {
     y
       // Prometheus-style flag names contain dots: keep them flat (`web.listen-address`), not nested objects.
       .parserConfiguration({ "dot-notation": false })
-      .option("config.file", { type: "string", group: G_ACCOUNTS, describe: "YAML file listing several accounts (keys from files or env variables, never inline)" })
+      .option("config.file", { type: "string", group: G_ACCOUNTS, describe: "YAML file listing several accounts (keys from files or env variables, never inline); provider: http-json reads any prepaid JSON API (docs/providers.md)" })
       .option("provider", { type: "string", group: G_ACCOUNTS, describe: `One account without a config file: ${PROVIDER_NAMES.join(", ")}; key from $${API_KEY_ENV}` })
       .option("api-key-file", { type: "string", group: G_ACCOUNTS, describe: `Read the key of the single account from this file instead of $${API_KEY_ENV}` })
       .option("api-url", { type: "string", group: G_ACCOUNTS, describe: "Base URL of the provider's API for the single account (proxies, tests)" })

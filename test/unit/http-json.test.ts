@@ -17,6 +17,7 @@ import { parseHttpJsonSpec } from "../../core/providers/http-json-config.ts";
 import { getProvider } from "../../core/providers/registry.ts";
 import type { BalanceResult } from "../../core/providers/types.ts";
 import { type Fault, type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { leaksOf, UNSAFE_CHARS } from "../helpers/leaks.ts";
 
 const KEY = "hj-Key+with/odd=chars_0123456789abcdef";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -305,6 +306,42 @@ describe("http-json: the same failure reasons as a built-in provider", () => {
       if (builtIn!.retryAfterMs !== undefined && builtIn!.reason === "rate_limited") expect(generic).toMatchObject({ retryAfterMs: builtIn!.retryAfterMs });
     }
     noKey(generic);
+  });
+});
+
+describe("http-json: a hostile API (the simulator's echo faults), as the built-in providers face it", () => {
+  let sim: Simulator;
+  const key = "9f1c2b7e4d3a8f60b5e1c7d2a9f4e3b1";
+  beforeAll(async () => {
+    sim = await startSimulator({ flavour: "anti-captcha", timeScale: 0, accounts: [{ key, balance: 1 }] });
+  });
+  afterAll(() => sim.close());
+  const LATE = "upstream trouble while serving this request for account k=";
+  const hostile: Array<[string, Fault]> = [
+    ["the key in the error code", { kind: "error", code: "ERROR_KEY_{KEY}" }],
+    ["the key late in a description", { kind: "error", code: "ERROR_X", description: `${"The key was not found. ".repeat(6)}key={key}` }],
+    ["the key late in a body", { kind: "body", body: `${LATE}{key} (retry later)` }],
+    [
+      "encoded forms of the key",
+      { kind: "body", status: 400, contentType: "application/json", body: '{"errorId":1,"errorCode":"ERROR_{key:json}","errorDescription":"u={key:url} U={KEY:url} b={key:base64}"}' },
+    ],
+    ["a huge code", { kind: "error", code: `ERROR_${"Z".repeat(500_000)}` }],
+    ["control and bidi characters", { kind: "error", code: "ERROR_\u001b[2J\u0007BEL", description: "\u001b]0;pwned\u0007 \u202eevil\u202c zero\u200bwidth {KEY:url}" }],
+  ];
+  it.each(hostile)("%s", async (_what, fault) => {
+    const p = httpJsonProvider(
+      spec({ method: "POST", url: `${sim.url}/getBalance`, body: { clientKey: "{{key}}" }, balance: "balance", success: "errorId == `0`", error_path: "errorDescription" }),
+    );
+    sim.injectFault(fault, { times: 1 });
+    const r = await p.getBalance({ apiKey: key });
+    sim.clearFaults();
+    expect(r.ok).toBe(false);
+    const text = JSON.stringify(r);
+    expect(leaksOf(text, key)).toEqual([]);
+    if (!r.ok) {
+      expect(r.message).not.toMatch(UNSAFE_CHARS);
+      expect(r.message.length).toBeLessThanOrEqual(400);
+    }
   });
 });
 
