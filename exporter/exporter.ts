@@ -9,11 +9,12 @@ import { RunwayEstimator } from "../core/runway/estimator.ts";
 import type { ListenAddress } from "./flags.ts";
 import { AttemptJournal } from "./attempt-journal.ts";
 import { buildInfo } from "./build-info.ts";
-import { renderLanding } from "./landing.ts";
+import { renderLandingInSlices } from "./landing.ts";
+import { LandingCache } from "./landing-cache.ts";
 import type { Logger } from "./logger.ts";
 import { ExporterMetrics } from "./metrics.ts";
 import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, type Estimator, type PolledAccount } from "./poller.ts";
-import { createApp, listen, type RunningServer } from "./server.ts";
+import { createApp, listen, type RunningServer, SERVER_LIMITS, type ServerLimits } from "./server.ts";
 import { assertStateDirWritable } from "./state-dir.ts";
 import {
   type AccountState,
@@ -26,7 +27,8 @@ import {
   StateWriter,
   stateKey,
 } from "./state-file.ts";
-import { BasicAuthChecker, EMPTY_WEB_CONFIG, type WebConfig } from "./web-config.ts";
+import { type BasicAuthOptions, BasicAuthChecker } from "./basic-auth.ts";
+import { EMPTY_WEB_CONFIG, type WebConfig } from "./web-config.ts";
 
 export interface ExporterConfig {
   readonly accounts: readonly PolledAccount[];
@@ -43,6 +45,9 @@ export interface ExporterConfig {
   readonly requestTimeoutMs?: number;
   readonly defaultMetrics?: boolean;
   readonly maxHistory?: number;
+  /** Tests: smaller connection limits and timeouts, basic-auth bounds. */
+  readonly serverLimits?: ServerLimits;
+  readonly basicAuth?: BasicAuthOptions;
   /** Extra work on stop (the demo's simulator). */
   readonly onStop?: () => Promise<void>;
   /**
@@ -66,6 +71,8 @@ export interface RunningExporter {
   readonly metrics: ExporterMetrics;
   readonly pollers: readonly AccountPoller[];
   readonly server: RunningServer;
+  readonly auth: BasicAuthChecker;
+  readonly landing: LandingCache;
   isReady(): boolean;
   /** Resolves once every account has had its first check (success or failure). */
   whenReady(): Promise<void>;
@@ -218,25 +225,28 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
   });
   if (config.stateFile) writer = new StateWriter(config.stateFile, config.stateWriteIntervalMs, snapshot, logger);
 
+  const auth = new BasicAuthChecker(webConfig.basicAuthUsers, config.basicAuth);
+  const landing = new LandingCache(() =>
+    renderLandingInSlices({
+      accounts: pollers.map((p) => p.status),
+      telemetryPath: config.telemetryPath,
+      version: info.version,
+      nowMs: Date.now(),
+      demo: config.demo === true,
+    }),
+  );
   const app = createApp({
     metrics,
     telemetryPath: config.telemetryPath,
     webConfig,
-    auth: new BasicAuthChecker(webConfig.basicAuthUsers),
-    landing: () =>
-      renderLanding({
-        accounts: pollers.map((p) => p.status),
-        telemetryPath: config.telemetryPath,
-        version: info.version,
-        nowMs: Date.now(),
-        demo: config.demo === true,
-      }),
+    auth,
+    landing: () => landing.get(),
     isReady: () => pending.size === 0,
     logger,
   });
   let server: RunningServer;
   try {
-    server = await listen(app, config.listen, webConfig);
+    server = await listen(app, config.listen, webConfig, config.serverLimits ?? SERVER_LIMITS);
   } catch (err) {
     journal?.close();
     throw err;
@@ -259,6 +269,8 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     metrics,
     pollers,
     server,
+    auth,
+    landing,
     isReady: () => pending.size === 0,
     whenReady: () => readyPromise,
     resumeHints() {
@@ -273,6 +285,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
         journal?.close();
         await writer?.flush();
         await server.close();
+        await auth.close();
         await config.onStop?.();
         logger.info("exporter stopped", { state_file: config.stateFile ?? "(none)" });
       })();

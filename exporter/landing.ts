@@ -4,6 +4,7 @@
  * error and a small inline-SVG chart of the recent balance. Pure rendering from the pollers' status:
  * no scripts, no external assets, every value HTML-escaped.
  */
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { AccountStatus, BalancePoint } from "./poller.ts";
 
 export function escapeHtml(value: unknown): string {
@@ -31,9 +32,13 @@ export function formatDuration(seconds: number): string {
   return `${sec} s`;
 }
 
+// One formatter per precision: toLocaleString builds a new one on every call, which with 1,000
+// accounts was a good part of the page's cost.
+const MONEY_2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const MONEY_4 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+
 export function formatMoney(amount: number, currency: string): string {
-  const digits = Math.abs(amount) >= 100 ? 2 : 4;
-  return `${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: digits })} ${currency}`;
+  return `${(Math.abs(amount) >= 100 ? MONEY_2 : MONEY_4).format(amount)} ${currency}`;
 }
 
 export function formatRate(perSecond: number, currency: string): string {
@@ -46,6 +51,24 @@ function ago(atMs: number | null, nowMs: number): string {
   if (atMs === null) return "never";
   if (nowMs - atMs < 1000) return "just now";
   return `${formatDuration((nowMs - atMs) / 1000)} ago`;
+}
+
+/**
+ * The chart of each history as last drawn: a history only changes when its account is checked, so a
+ * page render redraws only the charts of accounts checked since the last one (keyed by the history
+ * array, which the poller updates in place; forgotten with it).
+ */
+const drawn = new WeakMap<readonly BalancePoint[], { key: string; svg: string }>();
+
+export function cachedBalanceChart(history: readonly BalancePoint[], currency: string): string {
+  const first = history[0];
+  const last = history[history.length - 1];
+  const key = `${history.length} ${first?.t} ${last?.t} ${last?.balance} ${currency}`;
+  const hit = drawn.get(history);
+  if (hit && hit.key === key) return hit.svg;
+  const svg = balanceChart(history, currency);
+  drawn.set(history, { key, svg });
+  return svg;
 }
 
 /** A small line chart of the balance history; bounded by the history the poller keeps. */
@@ -133,7 +156,7 @@ function row(a: AccountStatus, nowMs: number): string {
 <td class="num">${rate}</td>
 <td><span title="${escapeHtml(lastIso)}">${escapeHtml(lastCheck)}</span></td>
 <td>${err}</td>
-<td>${balanceChart(a.history, a.currency)}</td>
+<td>${cachedBalanceChart(a.history, a.currency)}</td>
 </tr>`;
 }
 
@@ -152,8 +175,7 @@ tr:last-child td{border-bottom:0}.num{text-align:right;font-variant-numeric:tabu
 a{color:var(--accent)}footer{padding:0 28px 24px;color:var(--muted);font-size:12px}.banner{margin:0 0 12px;padding:8px 12px;border-radius:6px;background:#fef3c7;color:#78350f}
 `;
 
-export function renderLanding(input: LandingInput): string {
-  const rows = input.accounts.map((a) => row(a, input.nowMs)).join("\n");
+function pageHead(input: LandingInput): string {
   const path = escapeHtml(input.telemetryPath);
   const demo = input.demo
     ? `<p class="banner">Demo mode: the balance below comes from the built-in simulator, which spends fast so the runway moves within a minute.</p>`
@@ -173,7 +195,11 @@ export function renderLanding(input: LandingInput): string {
 ${demo}<table>
 <thead><tr><th>Account</th><th class="num">Balance</th><th class="num">Runway</th><th class="num">Spend rate</th><th>Last check</th><th>Last error</th><th>Balance history</th></tr></thead>
 <tbody>
-${rows || `<tr><td colspan="7" class="muted">No accounts configured.</td></tr>`}
+`;
+}
+
+function pageFoot(input: LandingInput): string {
+  return `
 </tbody>
 </table>
 </main>
@@ -181,4 +207,24 @@ ${rows || `<tr><td colspan="7" class="muted">No accounts configured.</td></tr>`}
 </body>
 </html>
 `;
+}
+
+const NO_ACCOUNTS = `<tr><td colspan="7" class="muted">No accounts configured.</td></tr>`;
+
+export function renderLanding(input: LandingInput): string {
+  const rows = input.accounts.map((a) => row(a, input.nowMs)).join("\n");
+  return pageHead(input) + (rows || NO_ACCOUNTS) + pageFoot(input);
+}
+
+/**
+ * The same page as renderLanding, giving the event loop back every `rowsPerSlice` rows, so that
+ * rendering 1,000 accounts never holds a scrape up for more than a slice.
+ */
+export async function renderLandingInSlices(input: LandingInput, rowsPerSlice = 50): Promise<string> {
+  const rows: string[] = [];
+  for (let i = 0; i < input.accounts.length; i++) {
+    if (i > 0 && i % rowsPerSlice === 0) await yieldToLoop();
+    rows.push(row(input.accounts[i]!, input.nowMs));
+  }
+  return pageHead(input) + (rows.join("\n") || NO_ACCOUNTS) + pageFoot(input);
 }

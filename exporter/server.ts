@@ -10,7 +10,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { ListenAddress } from "./flags.ts";
 import type { Logger } from "./logger.ts";
 import type { ExporterMetrics } from "./metrics.ts";
-import type { BasicAuthChecker } from "./web-config.ts";
+import type { BasicAuthChecker } from "./basic-auth.ts";
 import type { WebConfig } from "./web-config.ts";
 
 /**
@@ -41,7 +41,8 @@ export interface AppDeps {
   readonly telemetryPath: string;
   readonly webConfig: WebConfig;
   readonly auth: BasicAuthChecker;
-  readonly landing: () => string;
+  /** The landing page, ready to send (rendered at most once a second, see landing-cache.ts). */
+  readonly landing: () => Promise<Buffer>;
   readonly isReady: () => boolean;
   readonly logger: Logger;
 }
@@ -57,8 +58,14 @@ export function createApp(deps: AppDeps): express.Express {
     for (const [name, value] of Object.entries(deps.webConfig.headers)) res.setHeader(name, value);
     if (!deps.auth.enabled) return next();
     deps.auth.check(req.headers.authorization).then(
-      (ok) => {
-        if (ok) return next();
+      (outcome) => {
+        if (outcome === "ok") return next();
+        if (outcome === "busy") {
+          // Too many unverified credentials at once (a password-guessing flood): refuse at once
+          // rather than queue; scrapers whose credentials are already verified are not affected.
+          res.status(429).setHeader("Retry-After", "1");
+          return void res.type("text/plain").send("Too many authentication attempts in progress; retry later\n");
+        }
         res.status(401).setHeader("WWW-Authenticate", 'Basic realm="captcha-runway", charset="UTF-8"');
         res.type("text/plain").send("Unauthorized\n");
       },
@@ -83,11 +90,12 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  app.get("/", (_req: Request, res: Response) => {
+  app.get("/", async (_req: Request, res: Response) => {
+    const page = await deps.landing();
     res.status(200).type("html");
     res.setHeader("Cache-Control", "no-store");
     if (!deps.webConfig.headers["Content-Security-Policy"]) res.setHeader("Content-Security-Policy", LANDING_CSP);
-    res.send(deps.landing());
+    res.send(page);
   });
 
   // Browsers ask for it on every page (the metrics page too); there is none.
@@ -118,12 +126,40 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(app: express.Express, address: ListenAddress, webConfig: WebConfig): Promise<RunningServer> {
+/**
+ * What one client can hold. A scrape is one small GET: its headers arrive at once, so a connection
+ * that has not sent a whole request within `headersTimeoutMs` is dropped (checked every
+ * `checkIntervalMs`), an idle kept-alive connection after `keepAliveTimeoutMs`, and connections
+ * beyond `maxConnections` are closed on arrival.
+ */
+export interface ServerLimits {
+  readonly maxConnections: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly checkIntervalMs: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = {
+  maxConnections: 512,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 30_000,
+  checkIntervalMs: 1000,
+};
+
+export async function listen(app: express.Express, address: ListenAddress, webConfig: WebConfig, limits: ServerLimits = SERVER_LIMITS): Promise<RunningServer> {
   const handler = app as unknown as (req: IncomingMessage, res: ServerResponse) => void;
+  const httpOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  };
   const server: Server = webConfig.tls
-    ? createHttpsServer({ cert: webConfig.tls.cert, key: webConfig.tls.key, minVersion: webConfig.tls.minVersion }, handler)
-    : createHttpServer(handler);
-  server.keepAliveTimeout = 65_000;
+    ? createHttpsServer({ ...httpOptions, cert: webConfig.tls.cert, key: webConfig.tls.key, minVersion: webConfig.tls.minVersion }, handler)
+    : createHttpServer(httpOptions, handler);
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(err);
     server.once("error", onError);

@@ -8,10 +8,10 @@
  *                                    X-XSS-Protection, Content-Security-Policy } }
  *   basic_auth_users:   { username: bcrypt-hash, … }
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import bcrypt from "bcryptjs";
+import { createSecureContext } from "node:tls";
 import { parse as parseYaml } from "yaml";
 import { InputError } from "../core/errors.ts";
 
@@ -134,55 +134,44 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
       cert: await read(parsed.tls.certFile, "cert_file"),
       key: await read(parsed.tls.keyFile, "key_file"),
     };
+    checkTlsPair(tls, file);
   }
   return { tls, headers: parsed.headers, basicAuthUsers: parsed.basicAuthUsers };
 }
 
 /**
- * Checks `Authorization: Basic …` against the users. bcrypt is deliberately slow (tens of ms), so
- * verified credentials are cached by their SHA-256 (never in clear) for a busy scraper.
+ * Refuses, naming the field, a certificate or key the HTTPS server could not use: not PEM, an
+ * encrypted key (there is no passphrase setting), or a key that is not the certificate's. Otherwise
+ * Node would fail later, at listen, with a bare OpenSSL error.
  */
-export class BasicAuthChecker {
-  readonly #users: ReadonlyMap<string, string>;
-  readonly #cache = new Map<string, boolean>();
-  readonly #maxCache: number;
-  /** Compared against for unknown users, so the response time does not reveal who exists. */
-  readonly #dummyHash: string;
-
-  constructor(users: ReadonlyMap<string, string>, maxCache = 256) {
-    this.#users = users;
-    this.#maxCache = maxCache;
-    this.#dummyHash = users.size > 0 ? bcrypt.hashSync(randomBytes(16).toString("hex"), 10) : "";
+export function checkTlsPair(tls: Pick<TlsSettings, "cert" | "key" | "certFile" | "keyFile">, file: string): void {
+  const certField = `tls_server_config.cert_file (${tls.certFile})`;
+  const keyField = `tls_server_config.key_file (${tls.keyFile})`;
+  if (!tls.cert.toString("latin1").includes("-----BEGIN CERTIFICATE-----")) {
+    throw new InputError(`${file}: ${certField} is not a PEM certificate; expected a file starting with -----BEGIN CERTIFICATE-----`);
   }
-
-  get enabled(): boolean {
-    return this.#users.size > 0;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(tls.cert);
+  } catch {
+    throw new InputError(`${file}: ${certField} holds a PEM block that is not a valid X.509 certificate`);
   }
-
-  async check(header: string | undefined): Promise<boolean> {
-    if (!this.enabled) return true;
-    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
-    if (!m) return false;
-    const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon < 0) return false;
-    const user = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
-    const digest = createHash("sha256").update(`${user}\u0000${password}`).digest("hex");
-    const cached = this.#cache.get(digest);
-    if (cached !== undefined) return cached;
-    const hash = this.#users.get(user);
-    let ok: boolean;
-    try {
-      ok = await bcrypt.compare(password, hash ?? this.#dummyHash);
-    } catch {
-      ok = false;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: tls.key, format: "pem" });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ERR_MISSING_PASSPHRASE" || /ENCRYPTED/.test(tls.key.toString("latin1"))) {
+      throw new InputError(`${file}: ${keyField} is encrypted; captcha-runway needs an unencrypted PEM private key (e.g. openssl pkey -in key.pem -out key-plain.pem)`);
     }
-    ok = ok && hash !== undefined;
-    if (ok) {
-      if (this.#cache.size >= this.#maxCache) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(digest, true);
-    }
-    return ok;
+    throw new InputError(`${file}: ${keyField} is not a PEM private key; expected a file starting with -----BEGIN PRIVATE KEY----- (or RSA/EC PRIVATE KEY)`);
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new InputError(`${file}: ${keyField} does not match the certificate in ${certField}; use the key the certificate was issued for`);
+  }
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (err) {
+    throw new InputError(`${file}: tls_server_config: the certificate or key cannot be used (${(err as Error).message.split("\n")[0]})`);
   }
 }

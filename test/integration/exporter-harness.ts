@@ -8,6 +8,8 @@ import { type SimAccountConfig, type Simulator, startSimulator } from "../../cor
 import { type RunningExporter, startExporter } from "../../exporter/exporter.ts";
 import { createLogger } from "../../exporter/logger.ts";
 import type { PolledAccount } from "../../exporter/poller.ts";
+import type { BasicAuthOptions } from "../../exporter/basic-auth.ts";
+import type { ServerLimits } from "../../exporter/server.ts";
 import type { WebConfig } from "../../exporter/web-config.ts";
 
 export function newKey(): string {
@@ -44,6 +46,8 @@ export interface HarnessOptions {
   /** Reuse a running simulator (restarts). */
   readonly sim?: Simulator;
   readonly logs?: string[];
+  readonly serverLimits?: ServerLimits;
+  readonly basicAuth?: BasicAuthOptions;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -81,6 +85,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     retryPolicy: FAST_POLICY,
     requestTimeoutMs: o.requestTimeoutMs ?? 500,
     defaultMetrics: o.defaultMetrics ?? false,
+    ...(o.serverLimits ? { serverLimits: o.serverLimits } : {}),
+    ...(o.basicAuth ? { basicAuth: o.basicAuth } : {}),
   });
   return {
     sim,
