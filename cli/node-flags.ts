@@ -1,0 +1,38 @@
+/**
+ * The exporter's V8 young generation, capped. Node 24 sizes the young generation from the machine's
+ * memory (on a 24 GB host up to 64 MB per semi-space, 128 MB in all) and grows it whenever many
+ * objects survive a collection, which a start-up with 1,000 accounts and every state-file write do:
+ * the exporter then sat at 190-220 MB resident, most of it an empty young generation. With
+ * `--max-semi-space-size=4` it needs about 125-135 MB with 1,000 accounts, for a little more
+ * collector work (README, "Performance").
+ *
+ * The flag only works when given to Node at start, so `captcha-runway exporter` re-executes itself
+ * with it (process.execve: the same process, PID and open files; nothing has been done yet). It is
+ * skipped when a --max-semi-space-size is already given (on the command line or in NODE_OPTIONS: the
+ * operator's choice wins) and where process.execve does not exist (Windows).
+ */
+export const EXPORTER_SEMI_SPACE_MB = 4;
+
+const FLAG = "--max-semi-space-size";
+
+/** The command named in argv: the first argument that is not an option. */
+function commandOf(argv: readonly string[]): string | undefined {
+  return argv.find((a) => !a.startsWith("-"));
+}
+
+export function exporterNeedsFlags(argv: readonly string[], execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  if (commandOf(argv) !== "exporter") return false;
+  const given = (s: string) => s === FLAG || s.startsWith(`${FLAG}=`) || s === "--max_semi_space_size" || s.startsWith("--max_semi_space_size=");
+  if (execArgv.some(given)) return false;
+  if ((nodeOptions ?? "").split(/\s+/).some(given)) return false;
+  return true;
+}
+
+/** Re-executes this process with the exporter's flags when needed; returns only when it does not. */
+export function reexecWithExporterFlags(argv: readonly string[]): void {
+  if (typeof process.execve !== "function") return;
+  if (!exporterNeedsFlags(argv, process.execArgv, process.env.NODE_OPTIONS)) return;
+  const script = process.argv[1];
+  if (!script) return;
+  process.execve(process.execPath, [process.execPath, `${FLAG}=${EXPORTER_SEMI_SPACE_MB}`, ...process.execArgv, script, ...argv], process.env);
+}
