@@ -180,6 +180,69 @@ describe("guard: 50 concurrent workers over a balance that reaches zero mid-run"
   });
 });
 
+describe("guard: each provider's zero-balance answer, from the simulator's solve calls", () => {
+  const clientKeyFlavours = ["anti-captcha", "capsolver", "capmonster", "2captcha-v2", "rucaptcha-v2", "ezcaptcha"] as const;
+  const legacyFlavours = ["2captcha", "rucaptcha", "captchaai", "azcaptcha"] as const;
+  let fsim: Simulator;
+  const keyOf = (f: string) => `${f.replace(/[^a-z0-9]/g, "")}${"0".repeat(32)}`.slice(0, 32);
+  beforeAll(async () => {
+    fsim = await startSimulator({
+      timeScale: 0,
+      accounts: [...clientKeyFlavours, ...legacyFlavours].map((f) => ({ key: keyOf(f), balance: 0.02, flavour: f, id: f, solvePrice: PRICE })),
+    });
+  });
+  afterAll(() => fsim.close());
+
+  for (const flavour of clientKeyFlavours) {
+    it(`${flavour}: createTask's ERROR_ZERO_BALANCE (as a client library throws it) raises ZeroBalanceError after 2 solves`, async () => {
+      const g = new BalanceGuard({ provider: flavour, apiKey: keyOf(flavour), apiUrl: fsim.url, onLow: "raise", log: false });
+      guards.push(g);
+      const solved: string[] = [];
+      let zero: unknown;
+      for (let i = 0; i < 4 && zero === undefined; i++) {
+        try {
+          solved.push((await g.run(() => solveClientKey(fsim.url, keyOf(flavour), { i }))) as string);
+        } catch (err) {
+          zero = err;
+        }
+      }
+      expect(solved).toHaveLength(2);
+      expect(zero).toBeInstanceOf(ZeroBalanceError);
+      expect((zero as ZeroBalanceError).code).toBe("ERROR_ZERO_BALANCE");
+      expect(fsim.requestCount(keyOf(flavour))).toBe(1);
+    });
+  }
+
+  for (const flavour of ["anti-captcha", "2captcha-v2"] as const) {
+    it(`${flavour}: a library that keeps only the errorId (10) is understood by the provider's numbering`, async () => {
+      fsim.setBalance(keyOf(flavour), 0);
+      const g = new BalanceGuard({ provider: flavour, apiKey: keyOf(flavour), apiUrl: fsim.url, onLow: "skip", log: false });
+      guards.push(g);
+      const idOnly = async () => {
+        try {
+          return await solveClientKey(fsim.url, keyOf(flavour), {});
+        } catch (err) {
+          throw Object.assign(new Error("API error"), { errorId: (err as { errorId: number }).errorId });
+        }
+      };
+      fsim.deposit(keyOf(flavour), 0.001); // the balance check sees money; the solve cannot be paid
+      expect(await g.run(idOnly)).toMatchObject({ outcome: "skipped", reason: "zero-balance" });
+    });
+  }
+
+  for (const flavour of legacyFlavours) {
+    it(`${flavour}: in.php's ERROR_ZERO_BALANCE text (returned as it is) marks the balance exhausted for every worker: the rest are skipped`, async () => {
+      const g = new BalanceGuard({ provider: flavour, apiKey: keyOf(flavour), apiUrl: fsim.url, onLow: "skip", log: false });
+      guards.push(g);
+      const results = await Promise.all(Array.from({ length: 6 }, () => g.run(() => solveLegacy(fsim.url, keyOf(flavour)))));
+      const tokens = results.filter((r) => typeof r === "string");
+      expect(tokens).toHaveLength(2);
+      expect(results.filter(isSkipped)).toHaveLength(4);
+      expect(fsim.requestCount(keyOf(flavour))).toBe(1);
+    });
+  }
+});
+
 describe("guard: balance calls are at most one per interval, whatever the worker count", () => {
   for (const workers of [1, 10, 50]) {
     it(`${workers} worker(s), 100 s of a clock that moves 0.2 s per solve, checkEvery 30 s`, async () => {
