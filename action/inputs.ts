@@ -2,9 +2,11 @@
  * The action's inputs, read and validated in one place. Every bad value becomes an InputError whose
  * message names the input and what was expected; nothing here touches the network.
  */
+import { checkKey, parseApiUrl } from "../core/config.ts";
+import { MAX_RETRIES, parseCount, parseRetries } from "../core/count.ts";
 import { parseCurrency } from "../core/currency.ts";
 import { MAX_CHECK_TIMEOUT_MS } from "../core/delays.ts";
-import { parseDuration } from "../core/duration.ts";
+import { parseCheckTimeout } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { type BatchLine, normaliseType, parseAmount, parseBatch, parseMargin, parsePrices, type PriceTable } from "../core/pricing.ts";
 import { isProviderName } from "../core/providers/registry.ts";
@@ -55,7 +57,7 @@ export const DEFAULTS = {
 } as const;
 
 export const MAX_TIMEOUT_MS = MAX_CHECK_TIMEOUT_MS;
-export const MAX_RETRIES = 10;
+export { MAX_RETRIES };
 
 /** Reads one input as the runner passes it (empty string when unset). */
 export type GetInput = (name: string) => string;
@@ -90,35 +92,6 @@ function parseBool(input: string, raw: string): boolean {
   throw bad(input, `"${raw}" is not a boolean; expected true or false`);
 }
 
-/** A timeout: `30s`, `2m`, `1500ms` or a bare number of seconds (core's syntax), within bounds. */
-function parseTimeout(raw: string): number {
-  const ms = relabel("timeout", "timeout", () => parseDuration(raw, "timeout"));
-  if (ms < 100) throw bad("timeout", `${raw} is too short; expected at least 100ms`);
-  if (ms > MAX_TIMEOUT_MS) throw bad("timeout", `${raw} is too long; expected at most 10m`);
-  return ms;
-}
-
-function parseWhole(input: string, raw: string, max: number): number {
-  const v = raw.trim().replace(/_/g, "");
-  if (!/^-?\d+$/.test(v)) throw bad(input, `"${raw}" is not a whole number`);
-  const n = Number(v);
-  if (n < 0) throw bad(input, `${raw} is negative; expected 0 or more`);
-  if (n > max) throw bad(input, `${raw} is more than ${max}`);
-  return n;
-}
-
-function parseApiUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw bad("api-url", `"${raw}" is not a URL; expected e.g. https://api.example.com`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw bad("api-url", `expected an http:// or https:// URL, got ${url.protocol}`);
-  if (url.username || url.password) throw bad("api-url", "must not contain credentials; pass the key in api-key");
-  return url.toString().replace(/\/$/, "");
-}
-
 function parseBatchInputs(get: GetInput): BatchLine[] {
   const batch = get("batch").trim();
   const size = get("batch-size").trim();
@@ -132,7 +105,7 @@ function parseBatchInputs(get: GetInput): BatchLine[] {
   }
   if (!size) throw bad("batch-size", `is required with captcha-type; expected the number of solves, e.g. 1000`);
   if (!type) throw bad("captcha-type", `is required with batch-size; expected a CAPTCHA type such as recaptcha_v2`);
-  const count = parseWhole("batch-size", size, Number.MAX_SAFE_INTEGER);
+  const count = parseCount(size, 'Input "batch-size"', Number.MAX_SAFE_INTEGER, "solves");
   // parseBatch validates the type's spelling the same way as for `batch`
   const [line] = relabel("captcha-type", "batch", () => parseBatch(`${normaliseType(type)}=${count}`));
   return [line!];
@@ -154,14 +127,17 @@ export function readInputs(getRaw: GetInput): ActionInputs {
     const v = getRaw(name).trim();
     return v !== "" ? v : ((DEFAULTS as Record<string, string>)[name] ?? "");
   };
-  const apiKey = getRaw("api-key").trim();
-  if (!apiKey) throw new InputError(`Input "api-key" is required: pass the provider's API key from a secret, e.g. api-key: \${{ secrets.CAPTCHA_API_KEY }}`);
+  if (!getRaw("api-key").trim()) {
+    throw new InputError(`Input "api-key" is required: pass the provider's API key from a secret, e.g. api-key: \${{ secrets.CAPTCHA_API_KEY }}`);
+  }
+  const apiKey = checkKey(getRaw("api-key"), 'Input "api-key"');
 
   const providerRaw = get("provider").toLowerCase();
   if (!isProviderName(providerRaw)) throw bad("provider", `"${get("provider")}" is not a supported provider; expected one of ${PROVIDER_NAMES.join(", ")}`);
   const provider = providerRaw;
   const apiUrlRaw = get("api-url");
-  const apiUrl = apiUrlRaw ? parseApiUrl(apiUrlRaw) : undefined;
+  // without its trailing slash, as the tracking issue's account fingerprint has always been computed
+  const apiUrl = apiUrlRaw ? parseApiUrl(apiUrlRaw, 'Input "api-url"').replace(/\/$/, "") : undefined;
 
   const currencyRaw = get("currency");
   const currency = currencyRaw ? parseCurrency(currencyRaw, 'Input "currency"') : undefined;
@@ -172,8 +148,8 @@ export function readInputs(getRaw: GetInput): ActionInputs {
   const reserve = relabel("reserve", "reserve", () => parseAmount(get("reserve"), "reserve"));
   const mode = oneOf("mode", get("mode"), MODES);
   const onApiError = oneOf("on-api-error", get("on-api-error"), ON_API_ERROR);
-  const timeoutMs = parseTimeout(get("timeout"));
-  const retries = parseWhole("retries", get("retries"), MAX_RETRIES);
+  const timeoutMs = parseCheckTimeout(get("timeout"), 'Input "timeout"');
+  const retries = parseRetries(get("retries"), 'Input "retries"');
 
   let trackingIssue: TrackingIssueConfig | undefined;
   if (parseBool("tracking-issue", get("tracking-issue"))) {

@@ -2,8 +2,8 @@
 import type { Argv } from "yargs";
 import type { RetryInfo } from "../core/balance.ts";
 import { type AccountConfig, accountFromEnv, loadConfigFile } from "../core/config.ts";
-import { MAX_CHECK_TIMEOUT_MS } from "../core/delays.ts";
-import { parseDurationAtMost } from "../core/duration.ts";
+import { MAX_RETRIES, parseRetries as parseCoreRetries } from "../core/count.ts";
+import { parseCheckTimeout } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { PROVIDER_NAMES } from "../core/providers/types.ts";
 
@@ -17,7 +17,7 @@ export interface ProviderArgs {
   "proxy.url"?: string;
   "tls.ca-file"?: string;
   timeout: string;
-  retries: number;
+  retries: string;
   json: boolean;
 }
 
@@ -46,19 +46,16 @@ export function withProviderOptions<T>(y: Argv<T>): Argv<T & ProviderArgs> {
     })
     .option("tls.ca-file", { type: "string", describe: "PEM file of CA certificates to trust besides Node's (a company proxy's CA); or $NODE_EXTRA_CA_CERTS" })
     .option("timeout", { type: "string", default: "30s", describe: "Give up after this long, retries included (e.g. 30s, 2m; 1s to 10m)" })
-    .option("retries", { type: "number", default: 2, describe: "Retries of transient failures (never of a rejected key)" })
+    .option("retries", { type: "string", default: "2", describe: `Retries of transient failures, 0 to ${MAX_RETRIES} (never of a rejected key)` })
     .option("json", { type: "boolean", default: false, describe: "Print one JSON object on stdout" }) as Argv<T & ProviderArgs>;
 }
 
-export function parseRetries(n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 20) throw new InputError(`--retries: ${n} is not a whole number from 0 to 20`);
-  return n;
+export function parseRetries(raw: string): number {
+  return parseCoreRetries(raw, "--retries");
 }
 
 export function parseTimeout(raw: string): number {
-  const ms = parseDurationAtMost(raw, "--timeout", MAX_CHECK_TIMEOUT_MS);
-  if (ms < 1000) throw new InputError(`--timeout: ${raw} is too short; expected at least 1s`);
-  return ms;
+  return parseCheckTimeout(raw, "--timeout");
 }
 
 export function printJson(value: unknown): void {

@@ -30,7 +30,7 @@ import { MAX_POLL_INTERVAL_MS } from "./delays.ts";
 import { parseDurationAtMost } from "./duration.ts";
 import { InputError } from "./errors.ts";
 import type { NetworkOptions } from "./http.ts";
-import { effectivePrices, normaliseType, type PriceTable } from "./pricing.ts";
+import { effectivePrices, parseCaptchaType, parsePrice, type PriceTable } from "./pricing.ts";
 import { HTTP_JSON, type HttpJsonSpec, httpJsonProvider } from "./providers/http-json.ts";
 import { parseHttpJsonSpec } from "./providers/http-json-config.ts";
 import { isProviderName, getProvider, PROVIDER_NAMES } from "./providers/registry.ts";
@@ -81,16 +81,18 @@ export function parseProviderName(raw: string, where: string): ProviderName {
   return name;
 }
 
+/** The one validator of a provider's base URL (--api-url, api_url in the accounts file, the action's api-url). */
 export function parseApiUrl(raw: string, where: string): string {
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(raw.trim());
   } catch {
     throw new InputError(`${where}: "${raw}" is not a URL; expected e.g. https://api.example.com or http://127.0.0.1:8080`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InputError(`${where}: "${raw}" must be an http:// or https:// URL`);
   }
+  if (url.username || url.password) throw new InputError(`${where}: must not contain credentials (user:password@); the key is passed on its own`);
   return url.toString();
 }
 
@@ -139,11 +141,27 @@ export function parsePollInterval(raw: string | number, where: string): number {
   return parseDurationAtMost(raw, where, MAX_POLL_INTERVAL_MS, "a balance older than that would make the runway and its alerts meaningless");
 }
 
-/** Checks a key read from a file or the environment; the message never quotes the key. */
+/** Length of an API key, in characters: real ones are 32 or so; a token can be longer. */
+export const MIN_KEY_LENGTH = 8;
+export const MAX_KEY_LENGTH = 1024;
+
+/**
+ * The one validator of an API key, wherever it comes from (a key file, an environment variable, the
+ * action's input, the guard's options): the text trimmed, then one line of printable ASCII without
+ * spaces, MIN_KEY_LENGTH to MAX_KEY_LENGTH characters. The message never quotes the key.
+ */
 export function checkKey(key: string, source: string): string {
   const k = key.trim();
   if (k === "") throw new InputError(`${source} is empty; expected the provider's API key`);
+  if (/[\r\n]/.test(k)) throw new InputError(`${source} holds more than one line; expected the key alone on one line`);
   if (/\s/.test(k)) throw new InputError(`${source} contains white space inside the key; expected the key alone on one line`);
+  const bad = [...k].findIndex((c) => c < "!" || c > "~");
+  if (bad !== -1) {
+    throw new InputError(`${source} contains a character that is not printable ASCII (at position ${bad + 1}); expected the key as the provider shows it`);
+  }
+  if (k.length < MIN_KEY_LENGTH || k.length > MAX_KEY_LENGTH) {
+    throw new InputError(`${source} is ${k.length} characters long; expected an API key of ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} characters`);
+  }
   return k;
 }
 
@@ -297,10 +315,12 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
         throw new InputError(`${where}.prices: expected a mapping of CAPTCHA type to price per solve, got ${typeName(a.prices)}`);
       }
       for (const [t, p] of Object.entries(a.prices as Record<string, unknown>)) {
-        if (typeof p !== "number" || !Number.isFinite(p) || p <= 0) {
-          throw new InputError(`${where}.prices.${t}: expected a price per solve greater than 0, got ${typeName(p)}`);
+        const type = parseCaptchaType(t, `${where}.prices`);
+        if (typeof p !== "number" && typeof p !== "string") {
+          throw new InputError(`${where}.prices.${type}: expected a price per solve greater than 0, got ${typeName(p)}`);
         }
-        overrides[normaliseType(t)] = p;
+        if (type in overrides) throw new InputError(`${where}.prices.${type}: listed twice (as spelled differently); list each CAPTCHA type once`);
+        overrides[type] = parsePrice(p, `${where}.prices.${type}`);
       }
     }
     const network = parseNetwork(

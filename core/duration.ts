@@ -1,3 +1,4 @@
+import { MAX_CHECK_TIMEOUT_MS } from "./delays.ts";
 import { InputError } from "./errors.ts";
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -48,6 +49,21 @@ export function parseDurationAtMost(raw: string | number, what: string, maxMs: n
   const ms = parseDuration(raw, what);
   if (!(ms <= maxMs)) {
     throw new InputError(`${what}: ${String(raw).trim()} is longer than the maximum of ${formatDurationMs(maxMs)}${why ? ` (${why})` : ""}`);
+  }
+  return ms;
+}
+
+/** The shortest time allowed for reading a balance. */
+export const MIN_CHECK_TIMEOUT_MS = 1000;
+
+/**
+ * The one validator of the time allowed for reading a balance, retries and back-off included (the
+ * CLI's --timeout, the action's timeout): from 1s to MAX_CHECK_TIMEOUT_MS.
+ */
+export function parseCheckTimeout(raw: string, where: string): number {
+  const ms = parseDurationAtMost(raw, where, MAX_CHECK_TIMEOUT_MS);
+  if (ms < MIN_CHECK_TIMEOUT_MS) {
+    throw new InputError(`${where}: ${raw.trim()} is too short; expected from ${formatDurationMs(MIN_CHECK_TIMEOUT_MS)} to ${formatDurationMs(MAX_CHECK_TIMEOUT_MS)}`);
   }
   return ms;
 }

@@ -3,6 +3,7 @@
  * (core/money.ts) so sums do not drift, converted back to numbers once, in the result.
  */
 import { InputError } from "./errors.ts";
+import { parseCount } from "./count.ts";
 import { fromMicros, type Micros, sumMicros, timesCount, toMicros, withMarginBp } from "./money.ts";
 import { getDefinition, isProviderName } from "./providers/catalog.ts";
 
@@ -43,12 +44,18 @@ export function normaliseType(raw: string): string {
   return raw.trim().toLowerCase().replace(/[\s-]+/g, "_");
 }
 
-const TYPE_PATTERN = /^[a-z0-9][a-z0-9_.]*$/;
+const TYPE_PATTERN = /^[a-z0-9][a-z0-9_.]{0,63}$/;
 
-function checkType(type: string, where: string): string {
+/**
+ * The one validator of a CAPTCHA type name, wherever it is written (a batch, price overrides on the
+ * command line, in the action or in the accounts file): normalised, then letters, digits, `_` and `.`,
+ * at most 64 characters.
+ */
+export function parseCaptchaType(type: string, where: string): string {
   const t = normaliseType(type);
   if (!TYPE_PATTERN.test(t)) {
-    throw new InputError(`${where}: "${type}" is not a CAPTCHA type (expected a name such as recaptcha_v2, turnstile, image)`);
+    const shown = JSON.stringify(type.length > 40 ? `${type.slice(0, 40)}…` : type);
+    throw new InputError(`${where}: ${shown} is not a CAPTCHA type (expected a name of letters, digits, _ or ., up to 64 characters, such as recaptcha_v2, turnstile, image)`);
   }
   return t;
 }
@@ -78,15 +85,9 @@ export interface BatchLine {
 export function parseBatch(spec: string): BatchLine[] {
   const lines: BatchLine[] = [];
   const seen = new Set<string>();
-  for (const [rawType, rawCount, item] of splitPairs(spec, "batch")) {
-    const type = checkType(rawType, "batch");
-    const digits = rawCount.replace(/_/g, "");
-    if (!/^-?\d+$/.test(digits)) {
-      throw new InputError(`batch: count for ${type} is "${rawCount}", expected a whole number of solves (in "${item}")`);
-    }
-    const count = Number(digits);
-    if (count < 0) throw new InputError(`batch: count for ${type} is negative (${count}); expected 0 or more solves`);
-    if (!Number.isSafeInteger(count)) throw new InputError(`batch: count for ${type} is too large (${rawCount})`);
+  for (const [rawType, rawCount] of splitPairs(spec, "batch")) {
+    const type = parseCaptchaType(rawType, "batch");
+    const count = parseCount(rawCount, `batch: count for ${type}`, Number.MAX_SAFE_INTEGER, "solves");
     if (seen.has(type)) throw new InputError(`batch: ${type} is listed twice; list each CAPTCHA type once`);
     seen.add(type);
     lines.push({ type, count });
@@ -95,42 +96,80 @@ export function parseBatch(spec: string): BatchLine[] {
   return lines;
 }
 
-/** Parses a non-negative amount of money (`12.5`, `0`), naming `what` in the error. */
-export function parseAmount(raw: string, what: string): number {
-  const s = raw.trim();
-  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(s)) {
-    throw new InputError(`${what}: "${raw}" is not an amount; expected a non-negative number such as 5 or 0.25`);
+/** Significant decimal places of a number written `12.340`, `.5` or `1e-7` (trailing zeros do not count). */
+function decimalPlaces(text: string): number {
+  const [mantissa = "", exponent = "0"] = text.toLowerCase().split("e");
+  const fraction = (mantissa.split(".")[1] ?? "").replace(/0+$/, "");
+  return Math.max(0, fraction.length - Number(exponent));
+}
+
+/** Decimal places money is computed with (micro-units, core/money.ts). */
+export const AMOUNT_DECIMALS = 6;
+
+/**
+ * The one validator of an amount of money (a reserve, a price): a non-negative decimal number such as
+ * 5 or 0.25 — from text, or a number from the accounts file — with at most AMOUNT_DECIMALS decimal
+ * places, since money is computed in millionths; finer amounts are refused rather than rounded.
+ */
+export function parseAmount(raw: string | number, what: string): number {
+  let n: number;
+  if (typeof raw === "number") {
+    if (!Number.isFinite(raw) || raw < 0) throw new InputError(`${what}: ${raw} is not an amount; expected a non-negative number such as 5 or 0.25`);
+    n = raw;
+  } else {
+    const s = raw.trim();
+    if (!/^\d+(\.\d+)?$|^\.\d+$/.test(s)) {
+      throw new InputError(`${what}: "${raw}" is not an amount; expected a non-negative number such as 5 or 0.25`);
+    }
+    n = Number(s);
+    if (!Number.isFinite(n)) throw new InputError(`${what}: "${raw}" is not a finite amount`);
   }
-  const n = Number(s);
-  if (!Number.isFinite(n)) throw new InputError(`${what}: "${raw}" is not a finite amount`);
+  if (decimalPlaces(typeof raw === "number" ? String(raw) : raw.trim()) > AMOUNT_DECIMALS) {
+    throw new InputError(
+      `${what}: ${raw} has more than ${AMOUNT_DECIMALS} decimal places; amounts are computed in millionths (0.000001 at the smallest), and a finer one would be rounded`,
+    );
+  }
   return n;
+}
+
+/** The one validator of a price per solve: an amount (see parseAmount) greater than 0. */
+export function parsePrice(raw: string | number, what: string): number {
+  const price = parseAmount(raw, what);
+  if (price <= 0) throw new InputError(`${what}: must be more than 0 (a price per solve), got ${raw}`);
+  return price;
 }
 
 /** Parses price overrides `TYPE=PRICE[,TYPE=PRICE…]` (price per solve, in the account's currency). */
 export function parsePrices(spec: string): PriceTable {
   const out: Record<string, number> = {};
   for (const [rawType, rawPrice] of splitPairs(spec, "prices")) {
-    const type = checkType(rawType, "prices");
-    const price = parseAmount(rawPrice, `price of ${type}`);
-    if (price <= 0) throw new InputError(`price of ${type}: must be more than 0 (a price per solve), got ${rawPrice}`);
-    out[type] = price;
+    const type = parseCaptchaType(rawType, "prices");
+    out[type] = parsePrice(rawPrice, `price of ${type}`);
   }
   return out;
 }
 
+/** The largest safety margin accepted, in percent. */
+export const MAX_MARGIN_PERCENT = 1000;
+
 /**
  * Parses a safety margin into basis points: `10%` → 1000. A bare number is a percentage (`10` = 10%),
- * except a fraction below 1 (`0.1`), which is refused as ambiguous. Range 0–1000%.
+ * except a fraction below 1 (`0.1`), which is refused as ambiguous. From 0% to MAX_MARGIN_PERCENT, in
+ * steps of 0.01% (one basis point).
  */
 export function parseMargin(raw: string): number {
   const s = raw.trim();
+  const expected = `expected a percentage from 0% to ${MAX_MARGIN_PERCENT}%, e.g. 10%`;
   const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(s);
-  if (!m) throw new InputError(`safety margin: "${raw}" is not a percentage; expected e.g. 10% (or 0%)`);
+  if (!m) throw new InputError(`safety margin: "${raw}" is not a percentage; ${expected}`);
   const value = Number(m[1]);
   if (m[2] === "" && value > 0 && value < 1) {
     throw new InputError(`safety margin: "${raw}" is ambiguous; write it as a percentage, e.g. ${value * 100}% or ${value}%`);
   }
-  if (value > 1000) throw new InputError(`safety margin: ${raw} is more than 1000%`);
+  if (value > MAX_MARGIN_PERCENT) throw new InputError(`safety margin: ${s} is over the limit of ${MAX_MARGIN_PERCENT}%; ${expected}`);
+  if ((m[1]!.split(".")[1] ?? "").length > 2) {
+    throw new InputError(`safety margin: ${s} has more than 2 decimal places; margins are counted in hundredths of a percent`);
+  }
   return Math.round(value * 100);
 }
 

@@ -210,7 +210,7 @@ describe("action bundle (dist/index.js) end to end", () => {
     sim.resetCounts();
     const r = await runAction({ batch: "recaptcha_v2: -5", "on-api-error": "pass" });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('::error::Input "batch": count for recaptcha_v2 is negative (-5); expected 0 or more solves');
+    expect(r.stdout).toContain('::error::Input "batch": count for recaptcha_v2: -5 is negative; expected a whole number of solves, 0 or more');
     expect(r.outputs).toEqual({});
     expect(sim.requestCount()).toBe(0);
     const missing = await runAction({ "api-key": "", batch: "image=1" });

@@ -125,7 +125,7 @@ describe("captcha-runway check", () => {
     expectNoKey(run);
   });
   it.each([
-    [["--batch", "image=-5"], /count for image is negative/],
+    [["--batch", "image=-5"], /count for image: -5 is negative/],
     [["--batch", "image=ten"], /expected a whole number/],
     [["--batch", "funcaptcha=10"], /no price for CAPTCHA type funcaptcha/],
     [["--batch", "image=10", "--margin", "lots"], /safety margin/],

@@ -205,7 +205,7 @@ describe("action run: the balance cannot be read", () => {
 describe("action run: bad input", () => {
   it.each([
     [{ batch: "recaptcha_v2 1000" }, /^Input "batch": /],
-    [{ batch: "image: -1" }, /^Input "batch": count for image is negative/],
+    [{ batch: "image: -1" }, /^Input "batch": count for image: -1 is negative/],
     [{ batch: "funcaptcha: 10" }, /^Input "prices": no price for CAPTCHA type funcaptcha/],
     [{ batch: "image=1", "safety-margin": "lots" }, /^Input "safety-margin": /],
     [{ batch: "image=1", "batch-size": "1", "captcha-type": "image" }, /not both/],

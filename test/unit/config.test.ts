@@ -64,7 +64,7 @@ describe("loadConfigFile", () => {
     ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_file: /nonexistent/key", /cannot read the API key file \/nonexistent\/key \(no such file\)/],
     ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    poll_intervall: 5m", /unknown field "poll_intervall"/],
     ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    poll_interval: soon", /poll_interval: "soon" is not a duration/],
-    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    prices: { image: -1 }", /prices\.image: expected a price per solve greater than 0/],
+    ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    prices: { image: -1 }", /prices\.image: -1 is not an amount; expected a non-negative number/],
     ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n  - name: a\n    provider: captchaai\n    api_key_env: X", /used twice/],
     ["accounts:\n  - name: a\n    provider: captchaai\n    api_key_env: X\n    api_url: ftp://x", /http:\/\/ or https:\/\//],
     ["accounts:\n  - provider: captchaai\n    api_key_env: X", /accounts\[0\]\.name: missing/],

@@ -269,7 +269,7 @@ describe("accounts", () => {
     const dir = mkdtempSync(join(tmpdir(), "cr-accounts-"));
     const file = join(dir, "accounts.yml");
     writeFileSync(file, "accounts:\n  - name: ru\n    provider: rucaptcha\n    api_key_env: RU_KEY\n    currency: usd\n  - name: ru2\n    provider: rucaptcha\n    api_key_env: RU_KEY\n");
-    const [usd, rub] = await resolveAccounts({ kind: "config-file", path: file }, { RU_KEY: "k" });
+    const [usd, rub] = await resolveAccounts({ kind: "config-file", path: file }, { RU_KEY: "k".repeat(32) });
     expect(usd!.currency).toBe("USD");
     expect(rub!.currency).toBe("RUB");
   });
