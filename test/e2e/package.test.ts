@@ -32,7 +32,26 @@ afterAll(() => {
   if (packed) rmSync(packed.dir, { recursive: true, force: true });
 });
 
+/** README's Install section: the commands these tests run must be the ones it shows. */
+const INSTALL = (() => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const at = readme.indexOf("\n## Install\n");
+  return readme.slice(at, readme.indexOf("\n## ", at + 1));
+})();
+
 describe("npm package", () => {
+  it("README's Install section shows the commands run here", () => {
+    for (const cmd of [
+      "npm install -g captcha-runway\n",
+      "captcha-runway exporter --demo\n",
+      "`npm install --omit=dev captcha-runway`",
+      "`npx captcha-runway exporter --demo`",
+      'install -m 0644 "$(npm root -g)/captcha-runway/deploy/systemd/captcha-runway.service" /etc/systemd/system/\n',
+    ]) {
+      expect(INSTALL).toContain(cmd);
+    }
+  });
+
   it("holds the built CLI, the licence, the changelog, the Grafana files and the systemd unit; no sources or tests", () => {
     for (const f of ["build/cli/main.js", "build/exporter/build-info.json", "LICENSE", "CHANGELOG.md", "README.md", "package.json", "grafana/prometheus/alerts.yml", "deploy/systemd/captcha-runway.service"]) {
       expect(packed.files).toContain(f);
@@ -99,7 +118,7 @@ describe("systemd unit deploy/systemd/captcha-runway.service", () => {
     // A filesystem root with the package installed globally, as README's systemd steps do.
     root = join(packed.dir, "root");
     mkdirSync(join(root, "etc/systemd/system"), { recursive: true });
-    const r = spawnSync("npm", ["install", "-g", "--omit=dev", "--no-audit", "--no-fund", "--prefix", join(root, "usr/local"), packed.tarball], {
+    const r = spawnSync("npm", ["install", "-g", "--no-audit", "--no-fund", "--prefix", join(root, "usr/local"), packed.tarball], {
       env: { ...process.env, PATH: systemPath() },
       encoding: "utf8",
     });
