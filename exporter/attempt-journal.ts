@@ -48,10 +48,18 @@ export function parseJournal(text: string): Map<string, number> {
   return latest;
 }
 
+/** Account and provider back from a stateKey (for entries read from the file: the provider has no NUL). */
+function splitKey(key: string): { a: string; p: string } {
+  const i = key.lastIndexOf("\u0000");
+  return { a: key.slice(0, i), p: key.slice(i + 1) };
+}
+
 export class AttemptJournal {
   readonly path: string;
   readonly #logger: Logger;
   readonly #latest: Map<string, number>;
+  /** Account and provider of each key recorded by this process (names may hold any character). */
+  readonly #names = new Map<string, { a: string; p: string }>();
   #compactAt: number;
   #fd: number;
   #size: number;
@@ -98,7 +106,9 @@ export class AttemptJournal {
 
   /** Records an attempt about to be made. Never throws: a failure is logged once, and polling goes on. */
   record(account: string, provider: string, atMs: number): void {
-    this.#latest.set(stateKey(account, provider), atMs);
+    const key = stateKey(account, provider);
+    this.#latest.set(key, atMs);
+    if (!this.#names.has(key)) this.#names.set(key, { a: account, p: provider });
     const line = `${JSON.stringify({ a: account, p: provider, t: atMs })}\n`;
     try {
       // a compacted file already holds this attempt; if compaction fails, append as usual
@@ -131,7 +141,7 @@ export class AttemptJournal {
   #compact(): void {
     let text = "";
     for (const [key, t] of this.#latest) {
-      const [a, p] = key.split("\u0000");
+      const { a, p } = this.#names.get(key) ?? splitKey(key);
       text += `${JSON.stringify({ a, p, t })}\n`;
     }
     const tmp = join(dirname(this.path), `.${basename(this.path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
