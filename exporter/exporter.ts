@@ -15,6 +15,7 @@ import type { Logger } from "./logger.ts";
 import { ExporterMetrics } from "./metrics.ts";
 import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, type Estimator, type PolledAccount } from "./poller.ts";
 import { createApp, listen, type RunningServer, SERVER_LIMITS, type ServerLimits } from "./server.ts";
+import { hasSpendHistory, warmFromSpendHistory } from "./spend-history.ts";
 import { assertStateDirWritable } from "./state-dir.ts";
 import {
   type AccountState,
@@ -133,11 +134,16 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
   });
   let writer: StateWriter | null = null;
   const pollers: AccountPoller[] = [];
+  /** First starts of accounts whose provider keeps a spend history: warm their estimators (spend-history.ts). */
+  const warmUps: (() => Promise<void>)[] = [];
+  const warming: Promise<void>[] = [];
+  const warmAbort = new AbortController();
   const maxHistory = config.maxHistory ?? DEFAULT_MAX_HISTORY;
 
   for (const a of config.accounts) {
     const key = stateKey(a.name, a.providerLabel);
     const s = restored.get(key);
+    const fresh = !estimators.has(key);
     const estimator = estimators.get(key) ?? new RunwayEstimator();
     estimators.set(key, estimator);
     const estimate = estimator.current();
@@ -200,6 +206,19 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
       },
     });
     pollers.push(poller);
+    if (fresh && hint === undefined && estimator instanceof RunwayEstimator && hasSpendHistory(a)) {
+      warmUps.push(() =>
+        warmFromSpendHistory({
+          account: a,
+          estimator,
+          status,
+          metrics,
+          logger,
+          timeoutMs: config.requestTimeoutMs ?? Math.min(10_000, Math.max(1000, a.intervalMs / 2)),
+          signal: warmAbort.signal,
+        }),
+      );
+    }
   }
   if (pending.size === 0) readyResolve();
 
@@ -251,6 +270,8 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     journal?.close();
     throw err;
   }
+  // the spend-history calls go out beside the first balance checks, never in front of them
+  for (const w of warmUps) warming.push(w());
   for (const p of pollers) p.start(pollers.length, config.resume?.get(stateKey(p.account.name, p.account.providerLabel))?.nextCheckAtMs);
   logger.info("exporter listening", {
     address: server.url,
@@ -281,7 +302,8 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     },
     stop() {
       stopping ??= (async () => {
-        await Promise.all(pollers.map((p) => p.stop()));
+        warmAbort.abort();
+        await Promise.all([...pollers.map((p) => p.stop()), ...warming]);
         journal?.close();
         await writer?.flush();
         await server.close();

@@ -67,6 +67,11 @@ export interface ProviderDefinition<N extends string = string> {
   /** Where the balance endpoint, its shapes and the codes above are documented. */
   readonly docs: readonly Citation[];
   readonly simulator: SimulatorTraits;
+  /**
+   * Where the provider documents an hourly spend-history endpoint (Anti-Captcha's getSpendingStats,
+   * core/providers/spending-stats.ts); absent for providers without one.
+   */
+  readonly spendingStats?: Citation;
 }
 
 /** Declares a provider; keeps its name a literal type so the registry knows every name. */

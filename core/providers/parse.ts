@@ -4,7 +4,7 @@ import { redact } from "../redact.ts";
 import { MAX_CODE_CHARS, untrustedText } from "../untrusted-text.ts";
 import type { FailureReason } from "../reasons.ts";
 import { type CodeTable, cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
-import type { BalanceFailure, BalanceResult } from "./types.ts";
+import type { BalanceFailure, BalanceOk, BalanceResult } from "./types.ts";
 
 export function failure(reason: FailureReason, message: string, extra: Partial<BalanceFailure> = {}): BalanceFailure {
   return { ok: false, reason, message, ...extra };
@@ -60,7 +60,7 @@ function titleOf(html: string): string | undefined {
  * Failures that do not depend on the body's meaning: no response, 429, and bodies that are not an
  * answer of the protocol (HTML pages, empty bodies). Returns undefined when the body should be parsed.
  */
-export function transportFailure(outcome: HttpOutcome): BalanceResult | undefined {
+export function transportFailure(outcome: HttpOutcome): BalanceFailure | undefined {
   if (outcome.kind === "timeout") return failure("timeout", outcome.message);
   if (outcome.kind === "network") return failure("network", outcome.message, outcome.transient === false ? { transient: false } : {});
   const { status, body } = outcome;
@@ -97,15 +97,20 @@ export function unexpectedBody(status: number, body: string, truncated: boolean)
 export type BodyParser = (status: number, body: string, truncated: boolean) => BalanceResult;
 
 /**
- * One request's outcome as a BalanceResult: transport failures first, then the protocol's parser.
+ * One request's outcome as a BalanceResult (or, for another call of a provider, what its parser
+ * reads): transport failures first, then the protocol's parser.
  * This is the edge where provider text enters: a failure is read again from the body with the
  * secrets redacted out of it first, so that nothing the parsers do (upper-casing a code, cutting an
  * excerpt, quoting) ever sees a secret; then its message and code are made safe to print
  * (core/untrusted-text.ts: control and bidi characters removed, redacted again, bounded).
  */
-export function interpretOutcome(outcome: HttpOutcome, parse: BodyParser, secrets: string | readonly string[]): BalanceResult {
+export function interpretOutcome<T extends { readonly ok: true } = BalanceOk>(
+  outcome: HttpOutcome,
+  parse: (status: number, body: string, truncated: boolean) => T | BalanceFailure,
+  secrets: string | readonly string[],
+): T | BalanceFailure {
   const list = typeof secrets === "string" ? [secrets] : secrets;
-  const read = (o: HttpOutcome): BalanceResult =>
+  const read = (o: HttpOutcome): T | BalanceFailure =>
     o.kind === "response" ? (transportFailure(o) ?? parse(o.status, o.body, o.truncated)) : transportFailure(o)!;
   const result = read(outcome);
   if (result.ok) return result;

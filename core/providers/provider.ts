@@ -12,6 +12,7 @@ import { legacyProtocol } from "./legacy.ts";
 import { nopechaProtocol } from "./nopecha-status.ts";
 import { interpretOutcome } from "./parse.ts";
 import type { BalanceProtocol } from "./protocol.ts";
+import { fetchSpendingStats } from "./spending-stats.ts";
 import type { BalanceRequest, BalanceResult, Provider, ProviderName } from "./types.ts";
 
 export const PROTOCOLS: Readonly<Record<ProtocolName, BalanceProtocol>> = {
@@ -53,5 +54,6 @@ export function makeProvider(def: ProviderDefinition<ProviderName>): Provider {
       const result = interpretOutcome(outcome, (status, body, truncated) => protocol.parse(status, body, truncated, def), req.apiKey);
       return scaled(result, def.balanceDivisor);
     },
+    ...(def.spendingStats ? { getSpendHistory: (req: BalanceRequest) => fetchSpendingStats(def, req) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { NetworkOptions } from "../http.ts";
 import type { FailureReason } from "../reasons.ts";
 import type { ProviderName } from "./catalog.ts";
+import type { SpendHistoryResult } from "./spending-stats.ts";
 
 /** A successful balance read. `balance` is always a finite number. */
 export interface BalanceOk {
@@ -51,6 +52,11 @@ export interface Provider {
   /** How long a ban lasts with this provider (ms). */
   readonly banCooldownMs: number;
   getBalance(req: BalanceRequest): Promise<BalanceResult>;
+  /**
+   * The provider's record of the account's recent spend, hour by hour, where it has one
+   * (Anti-Captcha's getSpendingStats); absent otherwise. Never throws: it classifies like getBalance.
+   */
+  getSpendHistory?(req: BalanceRequest): Promise<SpendHistoryResult>;
 }
 
 export { PROVIDER_NAMES, type ProviderName } from "./catalog.ts";

@@ -141,6 +141,8 @@ export class RunwayEstimator {
   private readonly hourly = new BinRing(HOUR, HOURLY_BINS);
   private readonly fine = new BinRing(FINE_WIDTH, FINE_BINS);
   private lastT = Number.NaN;
+  /** Time of the first sample (NaN before it; not saved: history is only warmed on a first start). */
+  private firstT = Number.NaN;
   private lastBalance = Number.NaN;
   private spentTotal = 0;
   private depositedTotal = 0;
@@ -199,6 +201,7 @@ export class RunwayEstimator {
     if (Number.isNaN(this.lastT)) {
       this.hourly.advanceTo(timestampSec);
       this.fine.advanceTo(timestampSec);
+      if (Number.isNaN(this.firstT)) this.firstT = timestampSec;
     } else if (timestampSec <= this.lastT) {
       return this.estimate; // out of order or duplicate: keep what we know
     } else {
@@ -220,6 +223,32 @@ export class RunwayEstimator {
     this.lastBalance = balance;
     this.estimate = this.compute();
     return this.estimate;
+  }
+
+  /**
+   * Warms the history with the provider's record of past spend (Anti-Captcha's getSpendingStats):
+   * each record's spend is spread over its stretch, which counts as observed, as if the balance had
+   * been polled through it. Only records that end by the first sample (or, before any sample, by
+   * `nowSec`) are used, so nothing is counted twice; the counters of spend and deposits are not
+   * touched (they count what this estimator has seen). Returns the number of records used; the
+   * estimate is recomputed when a sample has been seen.
+   */
+  warm(records: readonly { fromSec: number; toSec: number; spent: number }[], nowSec: number): number {
+    const limit = Number.isNaN(this.firstT) ? nowSec : this.firstT;
+    let used = 0;
+    for (const r of records) {
+      if (!Number.isFinite(r.fromSec) || !Number.isFinite(r.toSec) || !(r.toSec > r.fromSec)) continue;
+      if (!(r.spent >= 0) || !Number.isFinite(r.spent) || r.toSec > limit) continue;
+      this.hourly.addInterval(r.fromSec, r.toSec, r.spent, true);
+      this.fine.addInterval(r.fromSec, r.toSec, r.spent, true);
+      this.observedSeconds += r.toSec - r.fromSec;
+      used++;
+    }
+    if (used > 0 && !Number.isNaN(this.lastT)) {
+      this.cacheHead = Number.NaN;
+      this.estimate = this.compute();
+    }
+    return used;
   }
 
   /** The estimate after the latest accepted sample. */

@@ -7,6 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import { InputError } from "../errors.ts";
+import { getDefinition } from "../providers/catalog.ts";
 import {
   banCode,
   banCooldownMs,
@@ -50,6 +51,7 @@ import {
   spendNow,
   validateProcess,
 } from "./spend.ts";
+import { HourLedger, spendingStatsRecords } from "./spend-history.ts";
 
 export interface SimAccountConfig {
   /** The API key clients send. Never logged, never echoed (the control API names accounts by `id`). */
@@ -94,6 +96,11 @@ export interface SimulatorOptions {
   /** Called on arrival of every balance request, before any fault applies:
    *  the account's id (null for an unknown key; never the key), the protocol, and the real time in ms. */
   readonly onRequest?: (event: { readonly account: string | null; readonly protocol: Protocol; readonly atMs: number }) => void;
+  /**
+   * Error code the spend-history endpoint (Anti-Captcha's getSpendingStats) answers instead of its
+   * records, e.g. `ERROR_NO_SLOT_AVAILABLE` (balance calls are not affected). Off by default.
+   */
+  readonly spendingStatsError?: string;
   /** Serve HTTPS with this certificate and key (PEM), as a provider behind a re-signing proxy would. */
   readonly tls?: { readonly cert: string; readonly key: string };
 }
@@ -148,6 +155,8 @@ export interface Simulator {
   injectFault(fault: Fault, scope?: FaultScope): number;
   /** Removes every fault; returns how many there were. */
   clearFaults(): number;
+  /** Spend-history (getSpendingStats) requests received, from any key; not counted as balance requests. */
+  spendingStatsCount(): number;
   /** Protocol requests received, for one account key (or all keys), for one protocol (or both). */
   requestCount(key?: string, protocol?: Protocol): number;
   counts(): SimCounts;
@@ -173,6 +182,8 @@ interface Account {
   solves: { accepted: number; refusedZeroBalance: number };
   process: SpendProcess;
   state: SpendState;
+  /** What was spent, hour by hour of the simulated calendar (getSpendingStats). */
+  readonly ledger: HourLedger;
 }
 
 /** Solve requests remembered for their result call (oldest forgotten first). */
@@ -269,13 +280,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       solves: { accepted: 0, refusedZeroBalance: 0 },
       process: resolveProcess(a.spend, i),
       state: initialState(a.balance, 0),
+      ledger: new HourLedger(),
     };
   });
   const byKey = new Map(accounts.map((a) => [a.key, a]));
   const byId = new Map(accounts.map((a) => [a.id, a]));
 
+  /** Simulated seconds on the simulated calendar (Unix seconds; the wall clock at 1x). */
+  const calendar = (simSeconds: number) => originEpochMs / 1000 + simSeconds;
   const touch = (a: Account): Account => {
+    const before = a.state;
     a.state = advance(a.process, a.state, simNow());
+    a.ledger.add(calendar(before.t), calendar(a.state.t), a.state.spentTotal - before.spentTotal);
     return a;
   };
   const mustAccount = (key: string): Account => {
@@ -404,6 +420,27 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     });
   };
 
+  /** Anti-Captcha's getSpendingStats (spend-history.ts); flavours without the endpoint answer 404. */
+  let spendingStatsCalls = 0;
+  const spendingStatsAnswer = (key: string | null, client: string): SimResponse => {
+    spendingStatsCalls++;
+    const account = key === null ? undefined : byKey.get(key);
+    // an unknown key is refused as a provider with the endpoint refuses it
+    const flavour = account?.flavour ?? (getDefinition(serverFlavour).spendingStats ? serverFlavour : "anti-captcha");
+    if (!getDefinition(flavour).spendingStats) {
+      return { status: 404, headers: { "content-type": "text/plain; charset=utf-8" }, body: "Not Found" };
+    }
+    if (options.ban && isBanned(client)) return clientKeyError(flavour, banCode(flavour, "client-key"));
+    if (!account) {
+      recordWrongKey(client, flavour);
+      return clientKeyError(flavour, clientKeyBadKeyCode(flavour));
+    }
+    if (options.spendingStatsError) return clientKeyError(flavour, options.spendingStatsError);
+    touch(account);
+    const data = spendingStatsRecords(account.ledger, account.process, originEpochMs / 1000, account.state.t, account.solvePrice);
+    return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ errorId: 0, data }) };
+  };
+
   // ---- solving: just enough of each protocol to spend the balance and refuse at zero ----
 
   let nextTaskId = 1;
@@ -415,7 +452,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       account.solves.refusedZeroBalance++;
       return null;
     }
+    const spentBefore = account.state.spentTotal;
     account.state = spendNow(account.state, account.solvePrice);
+    account.ledger.add(calendar(account.state.t), calendar(account.state.t), account.state.spentTotal - spentBefore);
     account.solves.accepted++;
     const id = nextTaskId++;
     tasks.set(id, { key: account.key, token: `sim-token-${id}` });
@@ -654,6 +693,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       scale = n;
     },
     simulatedSeconds: simNow,
+    spendingStatsCount: () => spendingStatsCalls,
     state() {
       return {
         url: sim.url,
@@ -822,6 +862,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       }
       const obj = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
       return send(res, clientKeySolveAnswer(url.pathname, obj, client));
+    }
+
+    if (url.pathname === "/getSpendingStats" && method === "POST") {
+      let key: string | null = null;
+      try {
+        const parsed: unknown = JSON.parse(body);
+        if (typeof parsed === "object" && parsed !== null && typeof (parsed as { clientKey?: unknown }).clientKey === "string")
+          key = (parsed as { clientKey: string }).clientKey;
+      } catch {
+        key = null;
+      }
+      return send(res, spendingStatsAnswer(key, client));
     }
 
     if (url.pathname === "/getBalance") {

@@ -30,6 +30,8 @@ export default defineProvider({
     { source: "anti-captcha.com/apidoc/methods/getBalance", checked: "2026" },
     { source: "anti-captcha.com/apidoc/errors (1, 2, 10, 11, 21)", checked: "2026" },
   ],
+  // POST /getSpendingStats {"clientKey"} → hourly spend over 24 h (warms the runway on a first start)
+  spendingStats: { source: "anti-captcha.com/apidoc/methods/getSpendingStats", checked: "2026-12" },
   simulator: {
     badKeyCode: "ERROR_KEY_DOES_NOT_EXIST",
     banCode: "ERROR_IP_BLOCKED",
