@@ -26,8 +26,7 @@ import { readFile } from "node:fs/promises";
 import { X509Certificate } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { parseCurrency } from "./currency.ts";
-import { MAX_POLL_INTERVAL_MS } from "./delays.ts";
-import { parseDurationAtMost } from "./duration.ts";
+import { parsePollInterval } from "./duration.ts";
 import { InputError } from "./errors.ts";
 import type { NetworkOptions } from "./http.ts";
 import { effectivePrices, parseCaptchaType, parsePrice, type PriceTable } from "./pricing.ts";
@@ -130,15 +129,6 @@ export function parseNetwork(
   const caFile = raw.caFile !== undefined ? checkCaFile(raw.caFile, where.caFile) : defaults.caFile;
   if (proxyUrl === undefined && caFile === undefined) return undefined;
   return { ...(proxyUrl !== undefined ? { proxyUrl } : {}), ...(caFile !== undefined ? { caFile } : {}) };
-}
-
-/**
- * A poll interval, wherever it is set (`--poll.interval`, `poll_interval` in the accounts file):
- * at most MAX_POLL_INTERVAL_MS. The provider's minimum is checked where the provider is known
- * (exporter/accounts.ts).
- */
-export function parsePollInterval(raw: string | number, where: string): number {
-  return parseDurationAtMost(raw, where, MAX_POLL_INTERVAL_MS, "a balance older than that would make the runway and its alerts meaningless");
 }
 
 /** Length of an API key, in characters: real ones are 32 or so; a token can be longer. */

@@ -1,4 +1,5 @@
 import { MAX_CHECK_TIMEOUT_MS } from "./delays.ts";
+import { MAX_POLL_INTERVAL_MS } from "./delays.ts";
 import { InputError } from "./errors.ts";
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -66,4 +67,13 @@ export function parseCheckTimeout(raw: string, where: string): number {
     throw new InputError(`${where}: ${raw.trim()} is too short; expected from ${formatDurationMs(MIN_CHECK_TIMEOUT_MS)} to ${formatDurationMs(MAX_CHECK_TIMEOUT_MS)}`);
   }
   return ms;
+}
+
+/**
+ * A poll interval, wherever it is set (`--poll.interval`, `poll_interval` in the accounts file, an
+ * http-json provider's `min_interval`): at most MAX_POLL_INTERVAL_MS. The provider's minimum is
+ * checked where the provider is known (exporter/accounts.ts).
+ */
+export function parsePollInterval(raw: string | number, where: string): number {
+  return parseDurationAtMost(raw, where, MAX_POLL_INTERVAL_MS, "a balance older than that would make the runway and its alerts meaningless");
 }

@@ -3,9 +3,9 @@
  * checked here and turned into typed options; every problem becomes an InputError naming the flag,
  * what it got and what it expected (the CLI prints it and exits 2).
  */
-import { parseNetwork, parsePollInterval } from "../core/config.ts";
+import { parseNetwork } from "../core/config.ts";
 import { MAX_STATE_WRITE_INTERVAL_MS } from "../core/delays.ts";
-import { parseDurationAtMost } from "../core/duration.ts";
+import { parseDurationAtMost, parsePollInterval } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import type { NetworkOptions } from "../core/http.ts";
 import { PROVIDER_NAMES, type ProviderName } from "../core/providers/types.ts";

@@ -14,7 +14,7 @@
  *         min_interval: 5m                  # required: the API's tolerance, stated by you
  */
 import { search } from "jmespath";
-import { parseDuration } from "../duration.ts";
+import { parsePollInterval } from "../duration.ts";
 import { InputError } from "../errors.ts";
 import { FAILURE_REASONS, type FailureReason, isFailureReason } from "../reasons.ts";
 import type { HttpJsonSpec } from "./http-json.ts";
@@ -182,7 +182,8 @@ export function parseHttpJsonSpec(raw: unknown, where: string, currency: string 
   if (typeof raw.min_interval !== "string" && typeof raw.min_interval !== "number") {
     throw new InputError(`${at}.min_interval: expected a duration such as 1m, got ${typeName(raw.min_interval)}`);
   }
-  const minIntervalMs = parseDuration(raw.min_interval, `${at}.min_interval`);
+  // never more than the longest poll interval an account may have: it is also this API's default interval
+  const minIntervalMs = parsePollInterval(raw.min_interval, `${at}.min_interval`);
   if (minIntervalMs < 1000) throw new InputError(`${at}.min_interval: ${raw.min_interval} is under 1s; no balance API needs asking more often`);
 
   return {

@@ -77,6 +77,7 @@ describe("http-json configuration", () => {
     [{ currency: "USD", http_json: { ...GOOD, min_interval: undefined } }, /http_json\.min_interval: missing; state the shortest interval/],
     [{ currency: "USD", http_json: { ...GOOD, min_interval: "soon" } }, /http_json\.min_interval: "soon" is not a duration/],
     [{ currency: "USD", http_json: { ...GOOD, min_interval: "100ms" } }, /http_json\.min_interval: 100ms is under 1s/],
+    [{ currency: "USD", http_json: { ...GOOD, min_interval: "30d" } }, /http_json\.min_interval: 30d is longer than the maximum of 1d/],
     [{ currency: "USD", api_url: "https://x.example", http_json: GOOD }, /accounts\[0\]\.api_url: not used by http-json accounts/],
   ])("refuses %j, naming the field", async (extra, message) => {
     expect(await configError({ provider: "http-json", ...extra })).toMatch(message);
