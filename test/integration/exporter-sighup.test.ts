@@ -25,7 +25,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 describe("exporter: SIGHUP", () => {
-  it("reloads the accounts and web config in place: state, values and schedule kept; a broken file changes nothing", async () => {
+  it("reloads the accounts and web config in place: state, values and schedule kept; a broken file changes nothing; a removed account goes", async () => {
     const keyA = newKey();
     const keyB = newKey();
     const sim = await startSimulator({
@@ -94,6 +94,15 @@ describe("exporter: SIGHUP", () => {
       expect(sample(body2, "captcha_balance", { account: "b", provider: "captchaai", currency: "USD" })).toBe(20);
       expect(child.exitCode).toBeNull();
 
+      // an account removed: gone from /metrics, the other one untouched
+      writeFileSync(config, `accounts:\n${account("b", fileB)}`);
+      child.kill("SIGHUP");
+      await eventually(() => logged("configuration reloaded") === 2, "the second reload", 15_000);
+      const body3 = (await scrape(metrics, auth)).body;
+      expect(sample(body3, "captcha_balance", { account: "a", provider: "captchaai", currency: "USD" })).toBeUndefined();
+      expect(sample(body3, "captcha_balance", { account: "b", provider: "captchaai", currency: "USD" })).toBe(20);
+      expect(sim.requestCount(keyA)).toBe(1);
+
       child.kill("SIGTERM");
       expect(await gone).toBe(0);
     } finally {
@@ -101,7 +110,7 @@ describe("exporter: SIGHUP", () => {
       await sim.close();
     }
     const doc = JSON.parse(await readFile(stateFile, "utf8"));
-    expect(doc.accounts.map((a: { account: string }) => a.account).sort()).toEqual(["a", "b"]);
+    expect(doc.accounts.map((a: { account: string }) => a.account)).toEqual(["b"]);
     for (const key of [keyA, keyB]) expect(stderr).not.toContain(key);
   }, 90_000);
 });
