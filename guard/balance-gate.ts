@@ -7,10 +7,11 @@
  * `checkTimeoutMs` (plus a little slack); a check that cannot finish in time counts as unreadable.
  */
 import { readBalance } from "../core/balance.ts";
-import { safeTimeout } from "../core/delays.ts";
+import { clampDelayMs, safeTimeout } from "../core/delays.ts";
 import type { BalanceFailure, Provider } from "../core/providers/types.ts";
 import { type FailureReason, RETRY_POLICY, type RetryPolicy } from "../core/reasons.ts";
 import { nextCheckDelayMs, type ScheduleParams } from "../core/schedule.ts";
+import { type CheckRecord, loadCheckRecord, saveCheckRecord } from "./check-record.ts";
 
 export type UnreadablePolicy = "closed" | "open";
 
@@ -29,6 +30,10 @@ export interface BalanceGateOptions {
   readonly retryPolicy?: Readonly<Record<FailureReason, RetryPolicy>>;
   /** Called after each finished check (for logs). */
   readonly onCheck?: (event: CheckEvent) => void;
+  /** Where the last check is remembered across restarts (see check-record.ts); none by default. */
+  readonly recordFile?: string;
+  /** Called when the record cannot be written (the guard goes on; a restart may then check sooner). */
+  readonly onRecordError?: (err: unknown) => void;
 }
 
 export type CheckEvent =
@@ -77,6 +82,40 @@ export class BalanceGate {
       banCooldownMs: options.provider.banCooldownMs,
       policy: options.retryPolicy ?? RETRY_POLICY,
     };
+    if (options.recordFile !== undefined) this.#restore(loadCheckRecord(options.recordFile));
+  }
+
+  /** Picks up where the last process left off: its schedule, and its balance while still fresh. */
+  #restore(r: CheckRecord | null): void {
+    const now = this.#o.now();
+    if (r === null || r.startedAt > now + 60_000) return; // none, or from a clock far ahead: just check
+    this.#lastCheckStartMs = r.startedAt;
+    this.#nextCheckAtMs = r.startedAt + clampDelayMs(r.nextCheckAt - r.startedAt);
+    this.#consecutiveFailures = r.consecutiveFailures;
+    if (r.exhaustedAt !== null) this.#exhaustedAtMs = Math.min(r.exhaustedAt, now);
+    if (r.balance !== null && r.readAt !== null && r.readAt <= now && now - r.readAt < this.#o.checkEveryMs) {
+      this.#known = { balance: r.balance, atMs: r.readAt };
+      this.#lastOk = true;
+    }
+  }
+
+  #persist(): void {
+    const file = this.#o.recordFile;
+    if (file === undefined) return;
+    const known = this.#lastOk ? this.#known : null;
+    try {
+      saveCheckRecord(file, {
+        v: 1,
+        startedAt: this.#lastCheckStartMs ?? 0,
+        nextCheckAt: this.#nextCheckAtMs,
+        balance: known?.balance ?? null,
+        readAt: known?.atMs ?? null,
+        exhaustedAt: this.#exhaustedAtMs,
+        consecutiveFailures: this.#consecutiveFailures,
+      });
+    } catch (err) {
+      this.#o.onRecordError?.(err);
+    }
   }
 
   /** Balance checks started by this gate. */
@@ -114,6 +153,7 @@ export class BalanceGate {
     this.#exhaustedAtMs = t;
     const backoff = nextCheckDelayMs({ ok: false, reason: "no_funds", consecutiveFailures: 1 }, this.#schedule, this.#o.random());
     this.#nextCheckAtMs = Math.max(this.#nextCheckAtMs, t + backoff);
+    this.#persist();
   }
 
   /**
@@ -127,6 +167,7 @@ export class BalanceGate {
     this.#known = null;
     const earliest = this.#lastCheckStartMs === null ? 0 : this.#lastCheckStartMs + this.#o.provider.minPollIntervalMs;
     this.#nextCheckAtMs = Math.max(earliest, this.#o.now());
+    this.#persist();
   }
 
   #startCheck(t: number): void {
@@ -134,6 +175,7 @@ export class BalanceGate {
     this.#lastCheckStartMs = t;
     // nothing before the schedule says so, even if this check never ends
     this.#nextCheckAtMs = t + this.#schedule.minIntervalMs;
+    this.#persist(); // before the call: a kill during it still counts it
     this.#inFlight = this.#check(t).finally(() => {
       this.#inFlight = null;
     });
@@ -163,6 +205,7 @@ export class BalanceGate {
       if (result.balance <= 0 && this.#exhaustedAtMs === null) this.#exhaustedAtMs = startMs;
       const delay = nextCheckDelayMs({ ok: true }, this.#schedule, o.random());
       this.#nextCheckAtMs = Math.max(this.#nextCheckAtMs, startMs + delay);
+      this.#persist();
       o.onCheck?.({ ok: true, balance: result.balance, nextInMs: this.#nextCheckAtMs - o.now() });
       return;
     }
@@ -188,6 +231,7 @@ export class BalanceGate {
       o.random(),
     );
     this.#nextCheckAtMs = Math.max(this.#nextCheckAtMs, startMs + delay);
+    this.#persist();
     o.onCheck?.({ ok: false, failure, nextInMs: this.#nextCheckAtMs - o.now(), consecutiveFailures: this.#consecutiveFailures });
   }
 

@@ -175,6 +175,7 @@ export class BalanceGuard {
   #denyState: string | null = null;
   #checkState: string | null = null;
   #closed = false;
+  #recordErrorLogged = false;
 
   constructor(options: BalanceGuardOptions) {
     if (!options || typeof options !== "object") throw new InputError("BalanceGuard: expected an options object ({ provider, apiKeyFile, … })");
@@ -251,6 +252,8 @@ export class BalanceGuard {
       if (value === undefined) throw new InputError(`BalanceGuard: apiKeyEnv: the environment variable ${o.apiKeyEnv} is not set`);
       apiKey = checkKey(value, `BalanceGuard: apiKeyEnv: the environment variable ${o.apiKeyEnv}`);
     } else apiKey = checkKey(String(o.apiKey), "BalanceGuard: apiKey");
+    const queue =
+      this.queueFile !== undefined ? await DurableQueue.open({ file: this.queueFile, maxItems: maxQueued, maxItemBytes, secrets: [apiKey] }) : null;
     const gate = new BalanceGate({
       provider: this.#providerImpl,
       apiKey,
@@ -264,9 +267,14 @@ export class BalanceGuard {
       random: o.random ?? Math.random,
       ...(o.retryPolicy ? { retryPolicy: o.retryPolicy } : {}),
       onCheck: (e) => this.#onCheck(e, apiKey),
+      // the queue's lock covers the record too: one process per queue file
+      ...(this.queueFile !== undefined ? { recordFile: `${this.queueFile}.check` } : {}),
+      onRecordError: (err) => {
+        if (this.#recordErrorLogged) return;
+        this.#recordErrorLogged = true;
+        this.#log(`cannot record the last balance check in ${this.queueFile}.check (${(err as NodeJS.ErrnoException).code ?? "error"}); a restart may check sooner`);
+      },
     });
-    const queue =
-      this.queueFile !== undefined ? await DurableQueue.open({ file: this.queueFile, maxItems: maxQueued, maxItemBytes, secrets: [apiKey] }) : null;
     return { gate, queue, apiKey };
   }
 

@@ -394,8 +394,9 @@ export class DurableQueue {
   }
 }
 
-/** Removes a queue file and its lock (tests, tools). */
+/** Removes a queue file, its lock and its check record (tests, tools). */
 export async function removeQueueFile(file: string): Promise<void> {
   await rm(file, { force: true });
   await rm(`${file}.lock`, { force: true });
+  await rm(`${file}.check`, { force: true });
 }

@@ -65,6 +65,7 @@ describe("guard queue: kill -9 of the job in a loop", () => {
     writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
     const queueFile = path.join(dir, "pending.jsonl");
     const allAcked: string[] = [];
+    const started = Date.now();
     let tornByKill = 0;
     let tornWritten = 0;
     let seed = 12345;
@@ -88,7 +89,15 @@ describe("guard queue: kill -9 of the job in a loop", () => {
       const lost = allAcked.filter((id) => !inFile.has(id));
       expect(lost).toEqual([]);
     }
-    console.log(`guard kill -9 loop: ${LOOPS} kills, ${allAcked.length} items reported queued, 0 lost, torn last lines tolerated: ${tornByKill} left by a kill, ${tornWritten} written by the test`);
+    // every child starts afresh, yet the provider's minimum interval (30 s) holds across the restarts
+    const elapsedMs = Date.now() - started;
+    const calls = sim.requestCount(KEY);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(1 + Math.floor(elapsedMs / 30_000));
+    console.log(
+      `guard kill -9 loop: ${LOOPS} kills in ${(elapsedMs / 1000).toFixed(1)} s, ${allAcked.length} items reported queued, 0 lost, ` +
+        `torn last lines tolerated: ${tornByKill} left by a kill, ${tornWritten} written by the test; balance calls by the ${LOOPS} processes: ${calls}`,
+    );
 
     // after the last kill: a new process takes the stale lock over and drains after a top-up
     const queued = readQueueFile(queueFile);

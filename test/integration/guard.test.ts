@@ -3,7 +3,7 @@
  * calls, the guard reads the balance through the real provider code, and the simulator counts the
  * balance calls.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Registry } from "prom-client";
@@ -378,6 +378,68 @@ describe("guard: drain after a top-up", () => {
     for (let i = 0; i < 3; i++) await g.run(() => "x");
     await expect(g.run(() => "x", { id: "fourth" })).rejects.toThrow(/q\.jsonl is full \(3 items, the maxQueued option\): item "fourth" was not queued/);
     expect(g.stats).toMatchObject({ queued: 3, raised: 1 });
+  });
+});
+
+describe("guard: a restarted job keeps the provider's interval (the last check recorded beside the queue)", () => {
+  it("a new process on the same queueFile uses the balance read for the rest of checkEvery, then checks again", async () => {
+    sim.setBalance(KEY, 5);
+    let clock = 20_000_000;
+    const queueFile = path.join(dir, "pending.jsonl");
+    const opts = { onLow: "queue" as const, queueFile, checkEvery: "60s", now: () => clock, random: () => 0 };
+    const first = guard(opts);
+    expect(await first.run(() => "a")).toBe("a");
+    await first.close();
+    expect(balanceCalls()).toBe(1);
+    const record = JSON.parse(readFileSync(`${queueFile}.check`, "utf8"));
+    expect(record).toMatchObject({ v: 1, startedAt: 20_000_000, nextCheckAt: 20_060_000, balance: 5, readAt: 20_000_000, exhaustedAt: null });
+    expect(readFileSync(`${queueFile}.check`, "utf8")).not.toContain(KEY);
+
+    clock += 20_000; // a crash and a restart 20 s later
+    const second = guard(opts);
+    expect(await second.run(() => "b")).toBe("b");
+    expect(balanceCalls()).toBe(1);
+    expect(second.stats).toMatchObject({ balanceChecks: 0, lastBalance: 5 });
+    clock += 40_000;
+    expect(await second.run(() => "c")).toBe("c");
+    expect(balanceCalls()).toBe(2);
+  });
+
+  it("a zero balance and a ban survive the restart: no call before the cool-down", async () => {
+    sim.setBalance(KEY, 5);
+    let clock = 30_000_000;
+    const queueFile = path.join(dir, "pending.jsonl");
+    const opts = { onLow: "queue" as const, queueFile, now: () => clock, random: () => 0 };
+    const first = guard(opts);
+    expect(await first.run(() => ({ errorId: 1, errorCode: "ERROR_ZERO_BALANCE" }), { id: "x" })).toMatchObject({ outcome: "queued", reason: "zero-balance" });
+    await first.close();
+    clock += 60_000;
+    const second = guard(opts);
+    expect(await second.run(() => "never", { id: "y" })).toMatchObject({ outcome: "queued", reason: "zero-balance" });
+    expect(balanceCalls()).toBe(1);
+    await second.close();
+
+    sim.injectFault({ kind: "error", code: "ERROR_IP_BANNED" }, { key: KEY, times: 1 });
+    clock += 5 * 60_000; // the no_funds cool-down is over: check, and get banned (still no proof of money)
+    const third = guard(opts);
+    expect(await third.run(() => "never", { id: "z" })).toMatchObject({ outcome: "queued", reason: "zero-balance" });
+    expect(balanceCalls()).toBe(2);
+    await third.close();
+    clock += 5 * 60_000; // half of CapSolver's 10-minute ban
+    const fourth = guard(opts);
+    expect(await fourth.run(() => "never", { id: "w" })).toMatchObject({ outcome: "queued", reason: "zero-balance" });
+    expect(balanceCalls()).toBe(2);
+    clock += 5 * 60_000;
+    expect(await fourth.run(() => "ok")).toBe("ok");
+    expect(balanceCalls()).toBe(3);
+  });
+
+  it("an unreadable record is ignored: the guard simply checks", async () => {
+    const queueFile = path.join(dir, "pending.jsonl");
+    writeFileSync(`${queueFile}.check`, "{torn");
+    const g = guard({ onLow: "queue", queueFile });
+    expect(await g.run(() => "ok")).toBe("ok");
+    expect(balanceCalls()).toBe(1);
   });
 });
 
