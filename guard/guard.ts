@@ -6,8 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Registry } from "prom-client";
 import { checkKey, parseApiUrl, parseProviderName, readKeyFile } from "../core/config.ts";
-import { MAX_POLL_INTERVAL_MS } from "../core/delays.ts";
-import { parseDuration } from "../core/duration.ts";
+import { parseCheckTimeout, parsePollInterval } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
 import { getProvider } from "../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../core/providers/types.ts";
@@ -204,20 +203,14 @@ export class BalanceGuard {
     this.queueFile = options.queueFile;
     const minMs = this.#providerImpl.minPollIntervalMs;
     this.checkEveryMs =
-      options.checkEvery === undefined ? this.#providerImpl.defaultPollIntervalMs : parseDuration(options.checkEvery, "BalanceGuard: checkEvery");
-    if (this.checkEveryMs > MAX_POLL_INTERVAL_MS) {
-      throw new InputError(`BalanceGuard: checkEvery ${options.checkEvery} is longer than a day; a balance that old cannot guard a run`);
-    }
+      options.checkEvery === undefined ? this.#providerImpl.defaultPollIntervalMs : parsePollInterval(options.checkEvery, "BalanceGuard: checkEvery");
     if (this.checkEveryMs < minMs) {
       throw new InputError(
         `BalanceGuard: checkEvery ${this.checkEveryMs / 1000}s is shorter than ${this.provider}'s minimum interval between balance calls (${minMs / 1000}s)`,
       );
     }
     this.checkTimeoutMs =
-      options.checkTimeout === undefined ? DEFAULT_CHECK_TIMEOUT_MS : parseDuration(options.checkTimeout, "BalanceGuard: checkTimeout");
-    if (this.checkTimeoutMs < 100 || this.checkTimeoutMs > 120_000) {
-      throw new InputError("BalanceGuard: checkTimeout must be from 100ms to 2m");
-    }
+      options.checkTimeout === undefined ? DEFAULT_CHECK_TIMEOUT_MS : parseCheckTimeout(String(options.checkTimeout), "BalanceGuard: checkTimeout");
     const onUnreadable = options.onUnreadable ?? "closed";
     if (onUnreadable !== "closed" && onUnreadable !== "open") {
       throw new InputError(`BalanceGuard: onUnreadable must be "closed" or "open", got ${JSON.stringify(onUnreadable)}`);

@@ -283,7 +283,7 @@ describe("guard: a balance that cannot be read", () => {
     sim.injectFault({ kind: "hang" }, { key: KEY, times: 1 });
     let clock = 5_000_000;
     const lines: string[] = [];
-    const g = guard({ onLow: "skip", checkTimeout: "300ms", now: () => clock, log: (l) => lines.push(l) });
+    const g = guard({ onLow: "skip", checkTimeout: "1s", now: () => clock, log: (l) => lines.push(l) });
     let called = false;
     const r = await g.run(() => {
       called = true;
@@ -466,6 +466,9 @@ describe("guard: configuration mistakes are clear", () => {
     expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", onLow: "queue" })).toThrow(/onLow "queue" needs queueFile/);
     expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", onLow: "retry" as LowStrategy })).toThrow(/onLow must be one of skip, queue, raise/);
     expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", minBalance: -1 })).toThrow(/minBalance must be a number >= 0/);
+    expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", checkEvery: "2d" })).toThrow(/checkEvery: 2d is longer than the maximum of/);
+    expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", checkEvery: "soon" })).toThrow(/checkEvery: "soon" is not a duration/);
+    expect(() => new BalanceGuard({ provider: "2captcha", apiKey: "k", checkTimeout: "100ms" })).toThrow(/checkTimeout: 100ms is too short; expected from 1s to 10m/);
     const missing = new BalanceGuard({ provider: "2captcha", apiKeyFile: path.join(dir, "nope") });
     await expect(missing.run(() => 1)).rejects.toThrow(/apiKeyFile: cannot read the API key file .*nope \(no such file\)/);
     const env = new BalanceGuard({ provider: "2captcha", apiKeyEnv: "GUARD_TEST_UNSET", env: {} });
