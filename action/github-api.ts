@@ -12,6 +12,7 @@ import { defaults } from "@actions/github/lib/utils";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { redact } from "../core/redact.ts";
+import { untrustedText } from "../core/untrusted-text.ts";
 
 export interface Issue {
   readonly number: number;
@@ -134,7 +135,9 @@ export function githubIssuesApi(opts: GitHubApiOptions): IssuesApi {
       if (signal.aborted) throw new GitHubApiError(redact(`${what}: no answer from GitHub in time`, secrets), status);
       const apiMessage = typeof e.response?.data?.message === "string" ? e.response.data.message : undefined;
       if (apiMessage !== undefined || (status >= 300 && status !== 500)) {
-        throw new GitHubApiError(redact(`${what} answered HTTP ${status}: ${apiMessage ?? e.message ?? ""}${hintFor(status)}`, secrets), status);
+        // GitHub's own words are outside text: sanitised, redacted and bounded like a provider's
+        const said = untrustedText(apiMessage ?? e.message ?? "", secrets);
+        throw new GitHubApiError(redact(`${what} answered HTTP ${status}: ${said}${hintFor(status)}`, secrets), status);
       }
       // no answer: fetch failed (connection refused, the proxy refused, a certificate not trusted…)
       const cause = rootCause(err) ?? e.message ?? String(err);

@@ -31,9 +31,21 @@ export interface LoggerOptions {
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A logfmt value, quoted when needed; control characters escaped so that a line stays one inert line. */
 function logfmtValue(value: string): string {
-  if (value !== "" && /^[^\s"=\\]+$/.test(value)) return value;
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
+  CONTROL.lastIndex = 0;
+  if (value !== "" && /^[^\s"=\\]+$/.test(value) && !CONTROL.test(value)) return value;
+  const escaped = value
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t")
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `"${escaped}"`;
 }
 
 export function createLogger(options: LoggerOptions): Logger {

@@ -1,7 +1,7 @@
 /** Shared set-up for the exporter's integration tests: the real simulator, the real exporter, loopback only. */
 import { randomBytes } from "node:crypto";
 import { getProvider } from "../../core/providers/registry.ts";
-import type { Provider } from "../../core/providers/types.ts";
+import type { Provider, ProviderName } from "../../core/providers/types.ts";
 import { FAILURE_REASONS, type FailureReason, type RetryPolicy } from "../../core/reasons.ts";
 import { defaultPrices } from "../../core/pricing.ts";
 import { type SimAccountConfig, type Simulator, startSimulator } from "../../core/simulator/index.ts";
@@ -22,7 +22,7 @@ export const FAST_POLICY: Readonly<Record<FailureReason, RetryPolicy>> = Object.
 ) as Record<FailureReason, RetryPolicy>;
 
 /** CaptchaAI's protocol without its 30 s minimum interval (tests poll every few hundred ms). */
-export function fastProvider(name: "captchaai" | "anti-captcha" = "captchaai"): Provider {
+export function fastProvider(name: ProviderName = "captchaai"): Provider {
   return { ...getProvider(name), minPollIntervalMs: 0, banCooldownMs: 100 };
 }
 
@@ -66,8 +66,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const logger = createLogger({ level: "debug", format: "logfmt", write: (l) => logs.push(l) });
   const accounts: PolledAccount[] = o.accounts.map((a, i) => ({
     name: a.name ?? `acct-${i}`,
-    providerLabel: a.flavour === "anti-captcha" ? "anti-captcha" : "captchaai",
-    provider: fastProvider(a.flavour === "anti-captcha" ? "anti-captcha" : "captchaai"),
+    providerLabel: a.flavour ?? "captchaai",
+    provider: fastProvider(a.flavour ?? "captchaai"),
     apiKey: keys[i]!,
     apiUrl: sim.url,
     intervalMs: o.intervalMs ?? 200,

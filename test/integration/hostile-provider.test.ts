@@ -19,7 +19,7 @@ import { eventually, type Harness, newKey, sample, scrape, startHarness } from "
 const ROOT = resolve(import.meta.dirname, "../..");
 const NODE = join(ROOT, "node_modules/.bin/node");
 
-type Flavour = "captchaai" | "anti-captcha";
+type Flavour = "captchaai" | "anti-captcha" | "deathbycaptcha" | "nopecha";
 
 interface Scenario {
   readonly name: string;
@@ -53,6 +53,19 @@ const SCENARIOS: readonly Scenario[] = [
       contentType: "application/json",
       body: '{"errorId":1,"errorCode":"ERROR_{key:json}","errorDescription":"u={key:url} U={KEY:url} b={key:base64}"}',
     },
+  },
+  // the other two protocols
+  { name: "code-dbc", flavour: "deathbycaptcha", fault: { kind: "error", code: "error {KEY:url} {key}" }, shows: /error \[REDACTED\] \[REDACTED\]/ },
+  {
+    name: "late-nopecha",
+    flavour: "nopecha",
+    fault: {
+      kind: "body",
+      status: 400,
+      contentType: "application/json",
+      body: `{"error":10,"message":"${"Invalid key. ".repeat(8)}key={key:json}","detail":"{KEY}"}`,
+    },
+    shows: /key=\[REDACTED\]/,
   },
   // item 9: a huge code, control characters, bidi overrides
   { name: "huge", flavour: "captchaai", fault: { kind: "error", code: `ERROR_${"Z".repeat(500_000)}` } },
@@ -104,7 +117,7 @@ describe("a hostile provider: the CLI", () => {
     const runs = await Promise.all([
       runCliProcess(["balance", ...base], env),
       runCliProcess(["balance", ...base, "--json"], env),
-      runCliProcess(["check", ...base, "--batch", "image=10", "--json"], env),
+      runCliProcess(["check", ...base, "--batch", "image=10", "--price", "image=1", "--json"], env),
     ]);
     const problems: string[] = [];
     for (const [i, r] of runs.entries()) {
@@ -189,6 +202,7 @@ describe("a hostile provider: the action bundle", () => {
       "api-url": sim.url,
       provider: s.flavour,
       batch: "image: 10",
+      prices: "image=1",
       retries: "0",
       "github-token": TOKEN,
       "tracking-issue": "true",

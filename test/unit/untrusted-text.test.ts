@@ -54,3 +54,14 @@ describe("interpretOutcome: the edge where provider text enters", () => {
     });
   });
 });
+
+describe("the logger keeps a line one inert line", () => {
+  it("escapes control characters in logfmt values and redacts the key in any form", async () => {
+    const { createLogger } = await import("../../exporter/logger.ts");
+    const lines: string[] = [];
+    const log = createLogger({ level: "debug", format: "logfmt", write: (l) => lines.push(l), now: () => new Date(0) });
+    log.addSecret(KEY);
+    log.warn("x", { err: "a\u001b[2Jb\u0007c\u009bd\te", code: `ERROR_${KEY.toUpperCase()}`, url: `k=${encodeURIComponent(KEY)}` });
+    expect(lines).toEqual(['ts=1970-01-01T00:00:00.000Z level=warn msg=x err="a\\u001b[2Jb\\u0007c\\u009bd\\te" code=ERROR_[REDACTED] url="k=[REDACTED]"\n']);
+  });
+});
