@@ -36,7 +36,7 @@ import {
   type TraceRow,
 } from "../test/helpers/traces.ts";
 
-const ALL: Scenario[] = ["steady", "diurnal", "batch", "topups", "leak", "growth", "decline", "slowdown", "mixed"];
+const ALL: Scenario[] = ["steady", "diurnal", "batch", "topups", "leak", "growth", "decline", "slowdown", "mixed", "ramp"];
 /** Poll intervals cycled through by seed: fixed 30 s, fixed 60 s, 30 s to 5 min, fixed 5 min. */
 const POLLS: [number, number][] = [
   [30, 30],

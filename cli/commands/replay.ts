@@ -89,7 +89,7 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
     const runway = e.runwaySeconds === null ? "null" : String(Math.round(e.runwaySeconds));
     const low = e.runwayLowerBoundSeconds === null ? "null" : String(Math.round(e.runwayLowerBoundSeconds));
     await writer.write(
-      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${num(e.trendPerDay, 4)}}\n`,
+      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${e.trendPerDay === 0 ? "0" : num(e.trendPerDay, 4)}}\n`,
     );
   };
 

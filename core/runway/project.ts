@@ -41,18 +41,13 @@ export function projectRunway(
   let shapeSum = 0;
   for (let i = 0; i < HOURS_PER_DAY; i++) shapeSum += shape[i]!;
   // the trend's multiplier for the hour being walked (at its middle), stepped by one hour's growth;
-  // held at its value at the trend's end after it
-  const hourGrowth = Math.exp(perHour);
+  // held at its value at the trend's end after it (no work at all without a trend)
   const startHour = Math.floor(now / HOUR);
+  const trending = trendEnd > startHour;
+  const hourGrowth = trending ? Math.exp(perHour) : 1;
   let mult = 1;
-  let nextMult = Math.exp((perHour * ((startHour + 1.5) * HOUR - now)) / HOUR);
-  const endMult = trendEnd > startHour ? Math.exp((perHour * (trendEnd * HOUR - now)) / HOUR) : 1;
-  const stepMult = (h: number): void => {
-    if (h < trendEnd) {
-      mult = nextMult;
-      nextMult *= hourGrowth;
-    } else mult = endMult;
-  };
+  let nextMult = trending ? Math.exp((perHour * ((startHour + 1.5) * HOUR - now)) / HOUR) : 1;
+  const endMult = trending ? Math.exp((perHour * (trendEnd * HOUR - now)) / HOUR) : 1;
   const rateAt = (h: number): number =>
     level * mult * shape[hourOfDay(h)]! * (week ? week[dayOfWeek(h)]! : 1) * (h < lullEnd ? lullFactor : 1) + extra;
   let remaining = balance;
@@ -67,7 +62,12 @@ export function projectRunway(
   hour++;
   // hour by hour through the rest of a lull or trend and up to the next midnight
   while (hour < lullEnd || hour < trendEnd || hourOfDay(hour) !== 0) {
-    stepMult(hour);
+    if (trending) {
+      if (hour < trendEnd) {
+        mult = nextMult;
+        nextMult *= hourGrowth;
+      } else mult = endMult;
+    }
     rate = rateAt(hour);
     spend = rate * HOUR;
     if (spend >= remaining && rate > 0) return elapsed + remaining / rate;

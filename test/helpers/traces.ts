@@ -13,13 +13,18 @@ export type Scenario =
   | "growth"
   | "slowdown"
   | "mixed"
-  | "decline";
+  | "decline"
+  | "ramp";
 
 /**
  * Strengths of the `growth` scenario (spend multiplied by 1 + this each day, compounding), cycled
  * through by seed: a slow rise to a product taking off.
  */
 export const GROWTH_PER_DAY = [0.05, 0.15, 0.3, 0.5] as const;
+/**
+ * `ramp`: spend rising linearly, by GROWTH_PER_DAY of its starting level each day (not compounding),
+ * with observation noise in bursts of a few minutes; a growth the estimator was not shaped on.
+ */
 /** Strengths of the `decline` scenario (spend multiplied by 1 - this each day), cycled through by seed. */
 export const DECLINE_PER_DAY = [0.05, 0.1, 0.15] as const;
 
@@ -100,6 +105,9 @@ export function spendPerMinute(
         break;
       case "leak":
         rate = leakAt !== null && m >= leakAt ? leakFactor : 1;
+        break;
+      case "ramp":
+        rate = (1 + (trendPerDay * m) / 1440) * (rand() < 0.02 ? 3 : 1);
         break;
       case "growth":
       case "decline": {
