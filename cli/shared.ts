@@ -1,7 +1,7 @@
 /** Options and helpers shared by the CLI's provider commands. */
 import type { Argv } from "yargs";
 import type { RetryInfo } from "../core/balance.ts";
-import { type AccountConfig, accountFromEnv, loadConfigFile } from "../core/config.ts";
+import { type AccountConfig, accountFromEnv, loadConfigFile, parseNetwork } from "../core/config.ts";
 import { MAX_RETRIES, parseRetries as parseCoreRetries } from "../core/count.ts";
 import { parseCheckTimeout } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
@@ -87,10 +87,8 @@ export async function accountFromArgs(argv: ProviderArgs): Promise<AccountConfig
     for (const flag of ["provider", "api-url", "api-key-file", "currency"] as const) {
       if (argv[flag] !== undefined) throw new InputError(`--${flag}: not used with --config.file; set it in the file's account`);
     }
-    const network = {
-      ...(argv["proxy.url"] !== undefined ? { proxyUrl: argv["proxy.url"] } : {}),
-      ...(argv["tls.ca-file"] !== undefined ? { caFile: argv["tls.ca-file"] } : {}),
-    };
+    // checked here (exit 2 naming the flag), then the defaults of accounts without their own
+    const network = parseNetwork({ proxyUrl: argv["proxy.url"], caFile: argv["tls.ca-file"] }, { proxyUrl: "--proxy.url", caFile: "--tls.ca-file" }) ?? {};
     const accounts = await loadConfigFile(file, process.env, network);
     const names = accounts.map((a) => a.name).join(", ");
     if (argv.account === undefined) {

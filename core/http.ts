@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
-import { type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent, request } from "undici";
+import { type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
 import { safeTimeout } from "./delays.ts";
 import { describeProxy, proxyFromEnv, proxySecrets } from "./proxy.ts";
 import { describeUrl, redact } from "./redact.ts";
@@ -234,9 +234,10 @@ export async function send(req: HttpRequest, env: NodeJS.ProcessEnv = process.en
     }
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(req.url, {
+      res = await dispatcher.request({
+        origin: req.url.origin,
+        path: `${req.url.pathname}${req.url.search}`,
         method: req.method,
-        dispatcher,
         signal: controller.signal,
         ...(req.headers ? { headers: { ...req.headers } } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),

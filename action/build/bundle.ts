@@ -54,7 +54,7 @@ const common: BuildOptions = {
 const results = await Promise.all([
   build({ ...common, entryPoints: ["action/index.ts"], outfile, plugins: [trackingApart, sharedUndici] }),
   build({ ...common, entryPoints: ["action/github-api.ts"], outfile: trackingFile, plugins: [sharedUndici] }),
-  build({ ...common, entryPoints: ["undici"], outfile: undiciFile }),
+  build({ ...common, entryPoints: ["action/build/undici-entry.cjs"], outfile: undiciFile }),
 ]);
 if (results.some((r) => r.errors.length > 0)) process.exit(1);
 const metafiles = results.map((r) => r.metafile as Metafile);
