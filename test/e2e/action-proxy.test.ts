@@ -126,6 +126,14 @@ describe.runIf(SQUID)("the action behind a proxy (squid), with a company CA", ()
     expect(r.everything).toMatch(/tracking issue could not be updated: GET \/repos\/octo\/repo\/issues failed: cannot reach https:\/\/github\.test:\d+\/api\/v3: .*ENOTFOUND/);
   });
 
+  it("NO_PROXY: GitHub's host listed there is called directly (and, having no DNS name, fails), the provider still through the proxy", async () => {
+    sim.setBalance(KEY, 1);
+    const r = await runAction({ batch: "recaptcha_v2=5000", "tracking-issue": "true" }, { NO_PROXY: "localhost,github.test" });
+    expect(r.code).toBe(1);
+    expect(r.everything).toContain("Short");
+    expect(r.everything).toMatch(/tracking issue could not be updated: GET \/repos\/octo\/repo\/issues failed: cannot reach https:\/\/github\.test:\d+\/api\/v3: .*ENOTFOUND/);
+  });
+
   it("without the CA, the certificate is refused and named, for the provider and for GitHub", async () => {
     const r = await runAction({ batch: "recaptcha_v2=5000", "tracking-issue": "true" }, { NODE_EXTRA_CA_CERTS: "" });
     expect(r.code).toBe(1);

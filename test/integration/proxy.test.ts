@@ -7,6 +7,7 @@
  * output of any run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -142,13 +143,24 @@ describe.runIf(SQUID)("provider calls through a real proxy (squid)", () => {
     expect(refused.stdout + refused.stderr).not.toContain(`${PASSWORD}x`);
   });
 
-  it("--proxy.url names the proxy for this command; a proxy that cannot be reached is named as such", async () => {
+  it("--proxy.url names the proxy for this command; a proxy that cannot be reached, or cannot reach the provider, is named as such", async () => {
     const ok = await cli(["--api-url", simTest(), "--proxy.url", authProxy.authUrl], {});
     expect(ok.stdout.trim()).toBe("42.5 USD");
 
     const down = await cli(["--api-url", simTest(), "--retries", "0", "--proxy.url", `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:1`], {});
     expect(down.code).toBe(2);
     expect(down.stderr).toContain(`cannot reach the proxy http://127.0.0.1:1 (to connect to sim.test:${sim.port}): connection refused`);
+
+    // the proxy cannot reach the provider: squid answers CONNECT with a 5xx, named as the proxy's answer
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const closed = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const unreachable = await cli(["--api-url", `http://sim.test:${closed}`, "--retries", "0", "--json"], { HTTP_PROXY: proxy.url });
+    expect(unreachable.code).toBe(2);
+    const u = JSON.parse(unreachable.stdout) as { reason: string; message: string };
+    expect(u.reason).toBe("network");
+    expect(u.message).toMatch(new RegExp(`^the proxy ${proxy.url.replace(/\./g, "\\.")} refused to connect to sim\\.test:${closed}: HTTP 5\\d\\d \\(the proxy could not reach the provider\\)`));
 
     const bad = await cli(["--api-url", simTest(), "--proxy.url", "socks5://127.0.0.1:1080"], {});
     expect(bad.code).toBe(2);
