@@ -58,3 +58,35 @@ export function orList(items: readonly string[]): string {
 export function serviceTitles(): string[] {
   return [...new Set(DEFINITIONS.map((d) => d.title.replace(/ \(API v2\)$/, "")))];
 }
+
+/** Words joined into lines of at most `width` characters, each prefixed with `indent`. */
+export function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== "" && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(indent + line);
+  return lines.join("\n");
+}
+
+/** action.yml's description (a folded scalar), naming every service. */
+export function actionDescription(): string {
+  return (
+    `Fails the job before a batch starts when the prepaid CAPTCHA-solving balance (${orList(serviceTitles())}) ` +
+    "cannot cover it; on a schedule, keeps one tracking issue open while the balance is short."
+  );
+}
+
+/** action.yml's description of the `provider` input, naming every provider. */
+export function actionProviderInput(): string {
+  return `The provider: ${orList([...DEFINITIONS.map((d) => d.name)])}.`;
+}
+
+/** The README's row of the action's `provider` input. */
+export function readmeProviderInputRow(): string {
+  return `| \`provider\` | \`captchaai\` | One of the providers above: ${orList(DEFINITIONS.map((d) => `\`${d.name}\``))}. |`;
+}
