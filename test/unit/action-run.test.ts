@@ -112,6 +112,20 @@ describe("action run: verdicts", () => {
     expect(state.calls[0]).toEqual({ fn: "setSecret", args: [KEY] });
   });
 
+  it("gates a credits account (NopeCHA): balance in credits, prices declared in credits", async () => {
+    await runWith({ provider: "nopecha", batch: "recaptcha_v2: 10", prices: "recaptcha_v2=1" });
+    expect(process.exitCode).toBeUndefined();
+    expect(state.outputs).toMatchObject({ balance: "12", currency: "credits", required: "11", covered: "true" });
+    expect(sim.requestCount(KEY, "nopecha")).toBe(1);
+    await runWith({ provider: "nopecha", batch: "recaptcha_v2: 20", prices: "recaptcha_v2=1" });
+    expect(process.exitCode).toBe(1);
+    expect(state.outputs).toMatchObject({ covered: "false", shortfall: "10" });
+    // no built-in price applies to credits: the missing price is named
+    await runWith({ provider: "nopecha", batch: "recaptcha_v2: 1" });
+    expect(process.exitCode).toBe(1);
+    expect(JSON.stringify(callsOf("setFailed"))).toMatch(/no price for CAPTCHA type recaptcha_v2/);
+  });
+
   it("passes when the balance covers the batch, with outputs and a summary table", async () => {
     await runWith({ batch: "recaptcha_v2: 1000\nimage: 500" });
     expect(process.exitCode).toBeUndefined();
