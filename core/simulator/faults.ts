@@ -103,7 +103,7 @@ export const KNOWN_ERROR_CODES = [
 export interface FaultScope {
   /** Only requests carrying this key (default: every request, whatever its key). */
   readonly key?: string;
-  /** Only this protocol (default: both). */
+  /** Only this protocol (default: every protocol). */
   readonly protocol?: Protocol;
   /** Apply to the next `times` matching requests, then disappear (default: until cleared). */
   readonly times?: number;
