@@ -1,6 +1,7 @@
 /**
  * Faults the simulator can be told to produce, and their validation (for the control API).
  */
+import { DEFINITIONS } from "../providers/catalog.ts";
 import { type Protocol, PROTOCOLS } from "./protocol.ts";
 
 export type Fault =
@@ -76,8 +77,10 @@ export function withKey(text: string, key: string): string {
 /** Longest code, description or body a fault may carry (the hostile ones are long on purpose). */
 export const MAX_FAULT_TEXT = 1 << 20;
 
-/** Every provider error code of the reference, for convenience (any string is accepted). */
-export const KNOWN_ERROR_CODES = [
+/** Every provider error code the definitions document, and the shared ones below, for convenience (any string is accepted). */
+export const KNOWN_ERROR_CODES: readonly string[] = [
+  ...new Set([
+
   // legacy res.php
   "ERROR_WRONG_USER_KEY",
   "ERROR_KEY_DOES_NOT_EXIST",
@@ -98,7 +101,9 @@ export const KNOWN_ERROR_CODES = [
   "ERROR_RATE_LIMIT",
   "ERROR_SERVICE_UNAVALIABLE",
   "ERROR_KEY_TEMP_BLOCKED",
-] as const;
+    ...DEFINITIONS.flatMap((d) => Object.keys(d.errorCodes)),
+  ]),
+];
 
 export interface FaultScope {
   /** Only requests carrying this key (default: every request, whatever its key). */
