@@ -173,7 +173,13 @@ describe.skipIf(missing !== null)("container image", () => {
     const rssMetric = await instantQuery(prom.url, "process_resident_memory_bytes");
     console.info(`container: idle RSS ${(rssKiB / 1024).toFixed(1)} MiB (VmRSS of PID 1), process_resident_memory_bytes ${(Number(rssMetric[0]?.value[1]) / 1024 / 1024).toFixed(1)} MiB`);
     expect(rssKiB).toBeGreaterThan(0);
-    expect(podmanOk(["exec", name, "cat", "/proc/1/cmdline"]).split("\0")[0]).toBe("node");
+    // PID 1 is the exporter itself: node (Node flags allowed: it may re-execute itself in place), no
+    // shell or wrapper in between to swallow SIGTERM
+    const pid1 = podmanOk(["exec", name, "cat", "/proc/1/cmdline"]).split("\0");
+    expect(pid1[0]).toMatch(/(^|\/)node$/);
+    const script = pid1.indexOf("/opt/captcha-runway/build/cli/main.js");
+    expect(script, pid1.join(" ")).toBeGreaterThan(0);
+    expect(pid1[script + 1]).toBe("exporter");
 
     const stopped = podman(["stop", "--time", "20", name]);
     expect(stopped.status, stopped.stderr).toBe(0);

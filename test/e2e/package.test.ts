@@ -6,7 +6,7 @@
  * way the README says (`npm install -g`, into that root's /usr/local).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, sample, scrape } from "../integration/exporter-harness.ts";
@@ -128,6 +128,10 @@ describe("systemd unit deploy/systemd/captcha-runway.service", () => {
     const shipped = join(npmRoot, "captcha-runway/deploy/systemd/captcha-runway.service");
     expect(readFileSync(shipped, "utf8")).toBe(readFileSync(UNIT, "utf8"));
     copyFileSync(shipped, join(root, "etc/systemd/system/captcha-runway.service"));
+    // ExecReload's `kill` is the system's own (procps), as on any host the unit is installed on
+    mkdirSync(join(root, "usr/bin"), { recursive: true });
+    copyFileSync("/usr/bin/kill", join(root, "usr/bin/kill"));
+    chmodSync(join(root, "usr/bin/kill"), 0o755);
   }, 120_000);
 
   const analyze = (...args: string[]) => spawnSync("systemd-analyze", args, { cwd: root, encoding: "utf8" });
@@ -143,7 +147,7 @@ describe("systemd unit deploy/systemd/captcha-runway.service", () => {
 
   it("is hardened: DynamicUser, StateDirectory, LoadCredential for the key, ProtectSystem=strict, NoNewPrivileges; exposure 'OK'", () => {
     const text = readFileSync(UNIT, "utf8");
-    for (const line of ["DynamicUser=yes", "StateDirectory=captcha-runway", "LoadCredential=api-key:/etc/captcha-runway/api-key", "ProtectSystem=strict", "NoNewPrivileges=yes", "CapabilityBoundingSet="]) {
+    for (const line of ["DynamicUser=yes", "StateDirectory=captcha-runway", "LoadCredential=api-key:/etc/captcha-runway/api-key", "ProtectSystem=strict", "NoNewPrivileges=yes", "CapabilityBoundingSet=", "ExecReload=kill -HUP $MAINPID"]) {
       expect(text.split("\n")).toContain(line);
     }
     // the key is read from the credential, never passed on the command line or in the environment
