@@ -6,18 +6,16 @@
  * github.test, resolve for squid alone. The tracking issue must be opened and closed through it, and
  * the key, the token and the proxy's credentials must appear in no output.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { runActionBundle } from "../helpers/action-bundle.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 import { SQUID, type Squid, startSquid } from "../helpers/squid.ts";
 import { makeTestCa, type TestCa } from "../helpers/test-ca.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const NODE = join(ROOT, "node_modules/.bin/node");
 const KEY = "e3b0c44298fc1c149afbf4c8996fb924";
 const TOKEN = "ghs_proxy_e2e_token_0000000000000000";
 const USER = "runner-proxy";
@@ -37,7 +35,6 @@ describe.runIf(SQUID)("the action behind a proxy (squid), with a company CA", ()
   let gh: FakeGitHub;
   let ca: TestCa;
   let dir: string;
-  let n = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "action-proxy-e2e-"));
@@ -57,32 +54,17 @@ describe.runIf(SQUID)("the action behind a proxy (squid), with a company CA", ()
   });
 
   async function runAction(inputs: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-    n++;
-    const outputFile = join(dir, `output-${n}`);
-    const summaryFile = join(dir, `summary-${n}`);
-    await writeFile(outputFile, "");
-    await writeFile(summaryFile, "");
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: dir,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_REPOSITORY: gh.repository,
-      GITHUB_API_URL: gh.url,
-      GITHUB_SERVER_URL: "https://github.test",
-      GITHUB_RUN_ID: "7",
-      HTTPS_PROXY: proxy.authUrl,
-      NODE_EXTRA_CA_CERTS: ca.caFile,
-      ...extraEnv,
-    };
     const all = { "api-key": KEY, "api-url": `https://sim.test:${sim.port}`, "github-token": TOKEN, ...inputs };
-    for (const [name, value] of Object.entries(all)) env[`INPUT_${name.toUpperCase()}`] = value;
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      execFile(NODE, ["dist/index.js"], { cwd: ROOT, env, timeout: 60_000 }, (err, out, errOut) => {
-        done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout: out, stderr: errOut });
-      });
+    const r = await runActionBundle({
+      dir,
+      inputs: all,
+      github: gh,
+      serverUrl: "https://github.test",
+      env: { HTTPS_PROXY: proxy.authUrl, NODE_EXTRA_CA_CERTS: ca.caFile, ...extraEnv },
+      timeoutMs: 60_000,
     });
-    const everything = [stdout, stderr, await readFile(outputFile, "utf8"), await readFile(summaryFile, "utf8"), JSON.stringify(gh.issues)].join("\n");
+    const { code, stdout } = r;
+    const everything = [stdout, r.stderr, r.outputText, r.summary, JSON.stringify(gh.issues)].join("\n");
     // secrets appear only in the masking commands, which GitHub's runner consumes
     const printed = everything
       .split("\n")

@@ -4,18 +4,16 @@
  * fake GitHub REST API for the tracking issue. Asserts on the exit code, the output file, the summary
  * and the workflow commands printed; the key must appear only in the ::add-mask:: line.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Fault } from "../../core/simulator/index.ts";
 import { startSimulator, type Simulator } from "../../core/simulator/index.ts";
+import { type BundleRun, runActionBundle } from "../helpers/action-bundle.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const NODE = join(ROOT, "node_modules/.bin/node");
 const KEY = "5f4dcc3b5aa765d61d8327deb882cf99";
 const TOKEN = "ghs_e2e_token_000000000000000000000";
 
@@ -24,56 +22,12 @@ let gh: FakeGitHub;
 let dir: string;
 let closedPortUrl: string;
 
-interface ActionRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly outputs: Record<string, string>;
-  readonly summary: string;
-}
+type ActionRun = BundleRun;
 
-/** Parses the GITHUB_OUTPUT file (`name<<DELIM`, value lines, `DELIM`). */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]!);
-    out[m[1]!] = value.join("\n");
-  }
-  return out;
-}
-
-let runNo = 0;
 async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
-  runNo++;
-  const outputFile = join(dir, `output-${runNo}`);
-  const summaryFile = join(dir, `summary-${runNo}`);
-  await writeFile(outputFile, "");
-  await writeFile(summaryFile, "");
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_REPOSITORY: gh.repository,
-    GITHUB_API_URL: gh.url,
-    GITHUB_SERVER_URL: "https://github.example",
-    GITHUB_RUN_ID: "42",
-  };
   const all: Record<string, string> = { "api-key": KEY, "api-url": sim.url, "github-token": TOKEN, ...inputs };
-  for (const [name, value] of Object.entries(all)) {
-    env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
-  }
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    execFile(NODE, ["dist/index.js"], { cwd: ROOT, env, timeout: 20_000 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-  const outputText = await readFile(outputFile, "utf8");
-  const summary = await readFile(summaryFile, "utf8");
+  const run = await runActionBundle({ dir, inputs: all, github: gh });
+  const { stdout, stderr, outputText, summary } = run;
   // The key appears in exactly one place: the ::add-mask:: command, printed before anything else.
   const everything = [stdout, stderr, outputText, summary, JSON.stringify(gh.issues)].join("\n");
   const withKey = everything.split("\n").filter((l) => l.includes(KEY));
@@ -85,7 +39,7 @@ async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
   }
   expect(everything.split("\n").filter((l) => l.includes(TOKEN))).toEqual([`::add-mask::${TOKEN}`]);
   expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-  return { code, stdout, stderr, outputs: parseOutputs(outputText), summary };
+  return run;
 }
 
 beforeAll(async () => {

@@ -5,19 +5,17 @@
  * the fake GitHub). The key must not appear in any case or encoding, nor any 8-character piece of it;
  * provider text must arrive bounded and without control or bidi characters.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fault, type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { runActionBundle } from "../helpers/action-bundle.ts";
 import { runCliProcess } from "../helpers/cli.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 import { leaksOf, UNSAFE_CHARS } from "../helpers/leaks.ts";
 import { eventually, type Harness, newKey, sample, scrape, startHarness } from "./exporter-harness.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const NODE = join(ROOT, "node_modules/.bin/node");
 
 type Flavour = "captchaai" | "anti-captcha" | "deathbycaptcha" | "nopecha";
 
@@ -193,10 +191,6 @@ describe("a hostile provider: the action bundle", () => {
 
   it.each(SCENARIOS)("$name: annotations, summary, outputs, tracking issue and comments", async (s) => {
     const key = keys.get(s.name)!;
-    const outputFile = join(dir, `output-${s.name}`);
-    const summaryFile = join(dir, `summary-${s.name}`);
-    await writeFile(outputFile, "");
-    await writeFile(summaryFile, "");
     const inputs: Record<string, string> = {
       "api-key": key,
       "api-url": sim.url,
@@ -207,22 +201,7 @@ describe("a hostile provider: the action bundle", () => {
       "github-token": TOKEN,
       "tracking-issue": "true",
     };
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: dir,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_REPOSITORY: gh.repository,
-      GITHUB_API_URL: gh.url,
-      GITHUB_SERVER_URL: "https://github.example",
-      GITHUB_RUN_ID: "7",
-    };
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      execFile(NODE, ["dist/index.js"], { cwd: ROOT, env, timeout: 20_000 }, (err, stdout, stderr) => {
-        done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-      });
-    });
+    const r = await runActionBundle({ dir, inputs, github: gh });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const stdout = r.stdout
       .split("\n")
@@ -234,8 +213,8 @@ describe("a hostile provider: the action bundle", () => {
     const problems = [
       ...findings("stdout", stdout, key, 1_000),
       ...findings("stderr", r.stderr, key),
-      ...findings("outputs", await readFile(outputFile, "utf8"), key),
-      ...findings("summary", await readFile(summaryFile, "utf8"), key, 1_000),
+      ...findings("outputs", r.outputText, key),
+      ...findings("summary", r.summary, key, 1_000),
       ...findings("tracking issue", issues, key, 1_000),
       ...leaksOf(stdout + r.stderr + issues, TOKEN).map((l) => `the token, ${l}`),
     ];
