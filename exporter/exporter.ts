@@ -15,6 +15,7 @@ import type { Logger } from "./logger.ts";
 import { ExporterMetrics } from "./metrics.ts";
 import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, type Estimator, type PolledAccount } from "./poller.ts";
 import { createApp, listen, type RunningServer, SERVER_LIMITS, type ServerLimits } from "./server.ts";
+import { NO_SHARDING, type Shard } from "./shard.ts";
 import { hasSpendHistory, warmFromSpendHistory } from "./spend-history.ts";
 import { assertStateDirWritable } from "./state-dir.ts";
 import {
@@ -40,6 +41,8 @@ export interface ExporterConfig {
   readonly stateFile: string | null;
   readonly stateWriteIntervalMs: number;
   readonly logger: Logger;
+  /** Which shard of the configured accounts `accounts` is (already filtered; shard.ts). Default: the only one. */
+  readonly shard?: Shard;
   readonly demo?: boolean;
   /** Tests: shorter cool-downs, request timeout, process metrics off. */
   readonly retryPolicy?: Readonly<Record<FailureReason, RetryPolicy>>;
@@ -92,7 +95,8 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
   for (const secret of proxySecrets(proxyFromEnv(process.env))) logger.addSecret(secret);
   const webConfig = config.webConfig ?? EMPTY_WEB_CONFIG;
   const info = buildInfo();
-  const metrics = new ExporterMetrics({ buildInfo: info, defaultMetrics: config.defaultMetrics !== false });
+  const shard = config.shard ?? NO_SHARDING;
+  const metrics = new ExporterMetrics({ buildInfo: info, shard, defaultMetrics: config.defaultMetrics !== false });
 
   let restored = new Map<string, AccountState>();
   let journal: AttemptJournal | null = null;
@@ -251,6 +255,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
       telemetryPath: config.telemetryPath,
       version: info.version,
       nowMs: Date.now(),
+      shard,
       demo: config.demo === true,
     }),
   );
@@ -261,6 +266,9 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     auth,
     landing: () => landing.get(),
     isReady: () => pending.size === 0,
+    ...(shard.total > 1
+      ? { readyScope: () => ` of shard ${shard.ordinal} of ${shard.total} (${pollers.length} own account${pollers.length === 1 ? "" : "s"}, ${pending.size} pending)` }
+      : {}),
     logger,
   });
   let server: RunningServer;
@@ -277,6 +285,7 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     address: server.url,
     telemetry_path: config.telemetryPath,
     accounts: config.accounts.length,
+    ...(shard.total > 1 ? { shard: shard.ordinal, total_shards: shard.total } : {}),
     tls: webConfig.tls !== null,
     basic_auth: webConfig.basicAuthUsers.size > 0,
     state_file: config.stateFile ?? "(none)",

@@ -70,6 +70,9 @@ export interface RawExporterFlags {
   readonly "proxy.url"?: string;
   readonly "tls.ca-file"?: string;
   readonly demo?: boolean;
+  readonly shard?: string | number;
+  readonly "total-shards"?: string | number;
+  readonly "shard.from-pod-name"?: boolean;
 }
 
 /** Where the accounts come from: exactly one source, or the demo. */
@@ -147,6 +150,10 @@ export function resolveExporterOptions(raw: RawExporterFlags): ExporterOptions {
     throw new InputError(
       "no account to watch: pass --config.file FILE (several accounts), or --provider P with the key in $CAPTCHA_API_KEY or --api-key-file (one account), or --demo to try it against the built-in simulator",
     );
+  }
+  const sharded = raw.shard !== undefined || raw["total-shards"] !== undefined || raw["shard.from-pod-name"] === true;
+  if (sharded && !fromFile) {
+    throw new InputError("--shard, --total-shards and --shard.from-pod-name split the accounts of --config.file between exporters; they need --config.file");
   }
   const stateFile = raw["state.file"] ?? (demo ? null : DEFAULT_STATE_FILE);
   const network = parseNetwork({ proxyUrl: raw["proxy.url"], caFile: raw["tls.ca-file"] }, { proxyUrl: "--proxy.url", caFile: "--tls.ca-file" }) ?? {};

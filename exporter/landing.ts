@@ -104,6 +104,8 @@ export interface LandingInput {
   readonly telemetryPath: string;
   readonly version: string;
   readonly nowMs: number;
+  /** Sharded: the page lists only this shard's accounts and says so. */
+  readonly shard?: { readonly ordinal: number; readonly total: number };
   readonly demo: boolean;
 }
 
@@ -180,6 +182,10 @@ function pageHead(input: LandingInput): string {
   const demo = input.demo
     ? `<p class="banner">Demo mode: the balance below comes from the built-in simulator, which spends fast so the runway moves within a minute.</p>`
     : "";
+  const shard =
+    input.shard && input.shard.total > 1
+      ? `<p class="banner">Shard ${input.shard.ordinal} of ${input.shard.total} (ordinals 0 to ${input.shard.total - 1}): this exporter polls only the ${input.accounts.length} configured account${input.accounts.length === 1 ? "" : "s"} whose name hashes to this shard; the other shards show the rest.</p>`
+      : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -192,7 +198,7 @@ function pageHead(input: LandingInput): string {
 <body>
 <header><h1>captcha-runway exporter</h1><p>How long the money for CAPTCHA solving lasts. Prometheus metrics: <a href="${path}">${path}</a></p></header>
 <main>
-${demo}<table>
+${demo}${shard}<table>
 <thead><tr><th>Account</th><th class="num">Balance</th><th class="num">Runway</th><th class="num">Spend rate</th><th>Last check</th><th>Last error</th><th>Balance history</th></tr></thead>
 <tbody>
 `;

@@ -16,11 +16,14 @@ import { type ListenAddress, type RawExporterFlags, resolveExporterOptions } fro
 import { createLogger, type Logger } from "./logger.ts";
 import type { PolledAccount } from "./poller.ts";
 import { resolveAccounts } from "./accounts.ts";
+import { accountsOfShard, resolveShard, type Shard } from "./shard.ts";
 import { stateKey } from "./state-file.ts";
 import { EMPTY_WEB_CONFIG, loadWebConfig, type WebConfig } from "./web-config.ts";
 
 export interface RunHooks {
   readonly env?: NodeJS.ProcessEnv;
+  /** --shard.from-pod-name without $POD_NAME (default os.hostname). */
+  readonly hostname?: () => string;
   /** Where usage errors go (default stderr). */
   readonly errorOut?: (line: string) => void;
   /** Log line sink (default stderr). */
@@ -60,6 +63,7 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
   const signals = hooks.stopSignal ? null : signalPromise();
   try {
     const options = resolveExporterOptions(raw);
+    const shard = resolveShard(raw, { env, ...(hooks.hostname ? { hostname: hooks.hostname } : {}) });
     logger = createLogger({ level: options.logLevel, format: options.logFormat, ...(hooks.logWrite ? { write: hooks.logWrite } : {}) });
     const webConfig = options.webConfigFile ? await loadWebConfig(options.webConfigFile) : EMPTY_WEB_CONFIG;
     let accounts: PolledAccount[];
@@ -69,7 +73,7 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
       accounts = [demo.account];
       logger.info("demo mode: polling the built-in simulator; no real provider is called", { simulator: demo.simulatorUrl });
     } else {
-      accounts = await resolveAccounts(options.accounts, env, options.network);
+      accounts = ownAccounts(await resolveAccounts(options.accounts, env, options.network), shard, logger);
     }
     const log = logger;
     const configFor = (web: WebConfig, accts: PolledAccount[], listen: ListenAddress, resume?: Map<string, ResumeHint>): ExporterConfig => ({
@@ -80,6 +84,7 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
       stateFile: options.stateFile,
       stateWriteIntervalMs: options.stateWriteIntervalMs,
       logger: log,
+      shard,
       demo: options.accounts.kind === "demo",
       ...(demoClose ? { onStop: demoClose } : {}),
       ...(resume ? { resume } : {}),
@@ -103,7 +108,7 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
       try {
         next = {
           webConfig: options.webConfigFile ? await loadWebConfig(options.webConfigFile) : EMPTY_WEB_CONFIG,
-          accounts: await resolveAccounts(source, env, options.network),
+          accounts: ownAccounts(await resolveAccounts(source, env, options.network), shard, log),
         };
       } catch (err) {
         log.error("SIGHUP: configuration not reloaded; the running one stays", { err: (err as Error)?.message ?? String(err) });
@@ -174,4 +179,18 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
   } finally {
     signals?.dispose();
   }
+}
+
+/** The accounts this shard polls (all of them unsharded); a shard left with none says so and serves only its own metrics. */
+function ownAccounts(all: PolledAccount[], shard: Shard, logger: Logger): PolledAccount[] {
+  if (shard.total === 1) return all;
+  const own = accountsOfShard(all, shard);
+  logger.info("sharding: this exporter polls the accounts whose name hashes to its shard", {
+    shard: shard.ordinal,
+    total_shards: shard.total,
+    accounts: own.length,
+    configured: all.length,
+  });
+  if (own.length === 0) logger.warn("sharding: no configured account hashes to this shard; it polls nothing", { shard: shard.ordinal, total_shards: shard.total });
+  return own;
 }

@@ -46,6 +46,9 @@ export const HELP = {
     "Failed balance checks of this account by reason: auth (key rejected), no_funds, banned, rate_limited, upstream, timeout, network, malformed. Every reason is initialised to 0; kept across restarts in the state file.",
   pollInterval:
     "Seconds between two balance checks of this account when all goes well (failures wait longer: cool-downs and back-off). Bounds the age of the cached values.",
+  shardOrdinal:
+    "Which shard of the configured accounts this exporter polls (--shard or the StatefulSet pod's ordinal), from 0; 0 when not sharded. Each account belongs to the shard its name hashes to (FNV-1a 32-bit modulo captcha_exporter_total_shards).",
+  totalShards: "How many shards the configured accounts are split into (--total-shards); 1 when not sharded. Every replica of one job should report the same number.",
   buildInfo: "Build of captcha-runway exporting these metrics: version, git revision and Node.js version. Always 1.",
 } as const;
 
@@ -155,6 +158,8 @@ interface AccountSeries {
 
 export interface ExporterMetricsOptions {
   readonly buildInfo: BuildInfo;
+  /** --shard / --total-shards (default the only shard). */
+  readonly shard?: { readonly ordinal: number; readonly total: number };
   /** Process and Node.js metrics (prom-client collectDefaultMetrics); on by default. */
   readonly defaultMetrics?: boolean;
 }
@@ -205,6 +210,8 @@ export class ExporterMetrics {
     for (const r of [this.#textRegistry, this.#openMetricsRegistry] as Registry[]) {
       const build = new Gauge({ name: "captcha_exporter_build_info", help: HELP.buildInfo, labelNames: ["version", "revision", "nodejs"], registers: [r] });
       build.set({ ...options.buildInfo }, 1);
+      new Gauge({ name: "captcha_exporter_shard_ordinal", help: HELP.shardOrdinal, registers: [r] }).set(options.shard?.ordinal ?? 0);
+      new Gauge({ name: "captcha_exporter_total_shards", help: HELP.totalShards, registers: [r] }).set(options.shard?.total ?? 1);
       if (options.defaultMetrics !== false) {
         collectDefaultMetrics({ register: r });
         // Gauges whose names end in _total break the counter naming rule (promtool complains); the same

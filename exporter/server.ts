@@ -44,6 +44,8 @@ export interface AppDeps {
   /** The landing page, ready to send (rendered at most once a second, see landing-cache.ts). */
   readonly landing: () => Promise<Buffer>;
   readonly isReady: () => boolean;
+  /** Sharded: which accounts readiness is about, e.g. " of shard 1 of 3 (4 of 340 pending)"; appended to the answers of /-/ready. */
+  readonly readyScope?: () => string;
   readonly logger: Logger;
 }
 
@@ -108,8 +110,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get("/-/ready", (_req: Request, res: Response) => {
-    if (deps.isReady()) res.status(200).type("text/plain").send("Ready\n");
-    else res.status(503).type("text/plain").send("Not ready: waiting for the first balance check of every account\n");
+    const scope = deps.readyScope?.() ?? "";
+    if (deps.isReady()) res.status(200).type("text/plain").send(scope === "" ? "Ready\n" : `Ready: every account${scope} checked\n`);
+    else res.status(503).type("text/plain").send(`Not ready: waiting for the first balance check of every account${scope}\n`);
   });
 
   app.use((_req: Request, res: Response) => {

@@ -10,6 +10,7 @@ import {
 import { runExporterCommand } from "../../exporter/main.ts";
 
 const G_ACCOUNTS = "Accounts (choose one source):";
+const G_SHARD = "Sharding (many accounts over several exporters):";
 const G_WEB = "Web:";
 const G_STATE = "State and logs:";
 
@@ -29,6 +30,9 @@ export const exporterCommand: CommandModule<object, RawExporterFlags> = {
       .option("proxy.url", { type: "string", group: G_ACCOUNTS, describe: "HTTP(S) proxy for provider calls, http://[user:password@]host:port, for accounts without proxy_url (default: $HTTPS_PROXY / $HTTP_PROXY, except $NO_PROXY)" })
       .option("tls.ca-file", { type: "string", group: G_ACCOUNTS, describe: "PEM file of CA certificates trusted besides Node's, for accounts without ca_file (or $NODE_EXTRA_CA_CERTS)" })
       .option("demo", { type: "boolean", group: G_ACCOUNTS, describe: "Watch a simulated account that spends fast (built-in simulator on loopback; no real provider)" })
+      .option("total-shards", { type: "string", group: G_SHARD, describe: "Split the accounts of --config.file between this many exporters (1 to 1000); each polls the accounts whose name hashes to its --shard (default 1: no sharding)" })
+      .option("shard", { type: "string", group: G_SHARD, describe: "Which shard this exporter is, from 0 to --total-shards minus 1 (default 0)" })
+      .option("shard.from-pod-name", { type: "boolean", group: G_SHARD, describe: "Read --shard from the StatefulSet pod name's ordinal (name-N) in $POD_NAME, else the hostname" })
       .option("web.listen-address", { type: "string", group: G_WEB, describe: `Address to listen on, [host]:port (default ${DEFAULT_LISTEN_ADDRESS})` })
       .option("web.telemetry-path", { type: "string", group: G_WEB, describe: `Path under which to expose metrics (default ${DEFAULT_TELEMETRY_PATH})` })
       .option("web.config.file", { type: "string", group: G_WEB, describe: "exporter-toolkit web config (YAML): TLS, basic auth (bcrypt), response headers" })
@@ -38,6 +42,7 @@ export const exporterCommand: CommandModule<object, RawExporterFlags> = {
       .option("log.format", { type: "string", group: G_STATE, choices: ["logfmt", "json"], describe: "Log line format on stderr (default logfmt)" })
       .example(`${API_KEY_ENV}=… $0 exporter --provider anti-captcha`, "Watch one account")
       .example("$0 exporter --config.file accounts.yml --web.listen-address 127.0.0.1:9877", "Watch several accounts")
+      .example("$0 exporter --config.file accounts.yml --total-shards 3 --shard.from-pod-name", "One of three StatefulSet replicas (pod captcha-runway-N polls shard N)")
       .example("$0 exporter --demo", "See it work within a minute, against the built-in simulator")
       .epilog(
         [
@@ -52,6 +57,9 @@ export const exporterCommand: CommandModule<object, RawExporterFlags> = {
           "first check). Send SIGTERM or SIGINT to stop: the state file is written and the exporter",
           "exits 0. SIGHUP reloads --config.file, the key files and --web.config.file without losing",
           "state or breaking the schedule; a broken file is logged and the running configuration stays.",
+          "Sharding (after kube-state-metrics): with --total-shards M, each account belongs to the shard",
+          "FNV-1a-32(account name) mod M, so M exporters given the same --config.file poll every account",
+          "exactly once; /, /-/ready and the state file cover only the shard's own accounts.",
           "Exit codes: 0 stopped cleanly, 1 unexpected failure, 2 bad flags or configuration.",
           "",
           "Never pass a key on the command line: use the environment, a key file, or the config file's",
