@@ -221,7 +221,7 @@ describe.skipIf(missing !== null)("Prometheus evaluates the shipped alerts again
 
   it("loads every rule, with `for` shortened, and starts with nothing pending or firing", async () => {
     const loaded = await loadedRules(prom.url);
-    expect(loaded.filter((r) => r.type === "alerting").map((r) => r.name)).toHaveLength(9);
+    expect(loaded.filter((r) => r.type === "alerting").map((r) => r.name)).toHaveLength(10);
     expect(loaded.filter((r) => r.type === "recording")).toHaveLength(4);
     for (const r of loaded.filter((r) => r.type === "alerting")) expect(r.duration, r.name).toBe(3);
     for (const account of ["drained", "healthy"]) {

@@ -64,6 +64,7 @@ describe("the shipped Grafana files", () => {
       "CaptchaBalanceStale",
       "CaptchaApiKeyRejected",
       "CaptchaSpendSurge",
+      "CaptchaExporterShardsMismatch",
     ]);
     const anchors = new Set([...readme.matchAll(/^#{2,4} (.+)$/gm)].map((m) => githubAnchor(m[1]!)));
     for (const rule of alerts.groups.flatMap((g: Json) => g.rules) as Json[]) {

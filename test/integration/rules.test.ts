@@ -38,7 +38,7 @@ describe("Prometheus rules (promtool)", () => {
     const r = promtool(["check", "rules", ...RULE_FILES]);
     if (!r.ok) expect.fail(r.output);
     // 8 alerts; 4 recording rules (spend rates, daily spend and deposits: no naive runway ratio)
-    expect(r.output).toMatch(/alerts\.yml\n\s+SUCCESS: 9 rules found/);
+    expect(r.output).toMatch(/alerts\.yml\n\s+SUCCESS: 10 rules found/);
     expect(r.output).toMatch(/rules\.yml\n\s+SUCCESS: 4 rules found/);
   });
 
