@@ -35,8 +35,6 @@ interface Compiled {
   readonly gram: number;
   /** Every run of `gram` characters of the folded secret → where it starts in the secret. */
   readonly grams: ReadonlyMap<string, readonly number[]>;
-  /** First characters of the runs, to skip most positions cheaply. */
-  readonly firsts: ReadonlySet<string>;
   /** Base64 renderings of the secret that do not depend on its neighbours (case-sensitive). */
   readonly base64: readonly string[];
 }
@@ -84,15 +82,13 @@ function compile(secret: string): Compiled {
   const folded = fold(secret);
   const gram = Math.min(FRAGMENT_LENGTH, folded.length);
   const grams = new Map<string, number[]>();
-  const firsts = new Set<string>();
   for (let j = 0; j + gram <= folded.length; j++) {
     const g = folded.slice(j, j + gram);
     const at = grams.get(g);
     if (at) at.push(j);
     else grams.set(g, [j]);
-    firsts.add(g[0]!);
   }
-  return { folded, gram, grams, firsts, base64: base64Forms(secret) };
+  return { folded, gram, grams, base64: base64Forms(secret) };
 }
 
 const HEX = /^[0-9a-fA-F]+$/;

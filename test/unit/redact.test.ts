@@ -77,6 +77,16 @@ describe("redact", () => {
   });
 });
 
+describe("many secrets at once", () => {
+  it("finds each of 1,000 keys (whole, in part, upper-cased) and short secrets beside them", () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `${i.toString(16).padStart(4, "0")}${KEY.slice(4)}`.split("").reverse().join(""));
+    const r = createRedactor([...keys, "pw123"]);
+    const k = keys[737]!;
+    expect(r.redact(`a ${k} b ${k.slice(3, 20).toUpperCase()} c pw123 d`)).toBe(`a ${REDACTED} b ${REDACTED} c ${REDACTED} d`);
+    expect(redact(`x ${keys[5]} ${keys[6]!.slice(0, 9)}`, keys)).toBe(`x ${REDACTED} ${REDACTED}`);
+  });
+});
+
 describe("secretForms", () => {
   it("lists the exact strings a case-sensitive masker needs", () => {
     const forms = secretForms("Ab c+d/e");
