@@ -8,6 +8,7 @@ import type { Registry } from "prom-client";
 import { checkKey, parseApiUrl, parseProviderName, readKeyFile } from "../core/config.ts";
 import { parseCheckTimeout, parsePollInterval } from "../core/duration.ts";
 import { InputError } from "../core/errors.ts";
+import { parseAmount } from "../core/pricing.ts";
 import { getProvider } from "../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../core/providers/types.ts";
 import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
@@ -143,7 +144,8 @@ function nonNegative(value: unknown, what: string, def: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     throw new InputError(`BalanceGuard: ${what} must be a number >= 0, got ${JSON.stringify(value)}`);
   }
-  return value;
+  // money, like every amount: at most 6 decimal places, never rounded to nothing
+  return parseAmount(value, `BalanceGuard: ${what}`);
 }
 
 function positiveInt(value: unknown, what: string, def: number): number {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../core/config.ts";
 import { readInputs } from "../../action/inputs.ts";
+import { BalanceGuard } from "../../guard/guard.ts";
 import { runCliProcess } from "../helpers/cli.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef";
@@ -63,6 +64,13 @@ describe("prices: one validator, never rounded to nothing", () => {
     await expect(config({ image: -1 })).rejects.toThrow(/is not an amount/);
     await expect(config({ image: true })).rejects.toThrow(/expected a price per solve greater than 0, got boolean/);
     expect(action({ reserve: "0.0000001" })).toThrow(/Input "reserve": 0.0000001 has more than 6 decimal places/);
+  });
+
+  it("the balance guard's amounts follow the same rule", () => {
+    expect(() => new BalanceGuard({ provider: "2captcha", apiKey: KEY, pricePerSolve: 0.0000001 })).toThrow(
+      /BalanceGuard: pricePerSolve: 1e-7 has more than 6 decimal places/,
+    );
+    expect(() => new BalanceGuard({ provider: "2captcha", apiKey: KEY, minBalance: 0.25, pricePerSolve: 0.000001 })).not.toThrow();
   });
 });
 
