@@ -8,11 +8,15 @@
  * (`process_resident_memory_bytes`). Then, for 100 accounts, scrapes at 200/s for three poll intervals
  * and counts upstream balance calls per account per interval.
  *
+ * The exporter child runs with the Node flags and environment `captcha-runway exporter` gives itself
+ * (cli/node-flags.ts). bench/exporter-load.bench.ts measures the CLI itself, as an operator runs it.
+ *
  * Targets: p99 within 1.5× of the floor; < 150 MB resident with 1,000 accounts; one upstream call per
  * account per interval. Exit 1 when a target is missed.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { EXPORTER_MALLOC_ARENA_MAX, EXPORTER_SEMI_SPACE_MB } from "../cli/node-flags.ts";
 import { defaultPrices } from "../core/pricing.ts";
 import { FAILURE_REASONS } from "../core/reasons.ts";
 import { startSimulator } from "../core/simulator/index.ts";
@@ -86,9 +90,18 @@ interface Child {
   readonly proc: ChildProcess;
 }
 
+/** The Node flags and environment `captcha-runway exporter` runs with (cli/node-flags.ts). */
+const EXPORTER_NODE_ARGS = [`--max-semi-space-size=${EXPORTER_SEMI_SPACE_MB}`];
+const EXPORTER_ENV = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? EXPORTER_MALLOC_ARENA_MAX };
+
 function startChild(code: string, args: string[]): Promise<Child> {
+  const exporter = code === EXPORTER_CHILD;
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--input-type=module", "--eval", code, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const proc = spawn(process.execPath, [...(exporter ? EXPORTER_NODE_ARGS : []), "--input-type=module", "--eval", code, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+      ...(exporter ? { env: EXPORTER_ENV } : {}),
+    });
     let out = "";
     proc.stdout!.on("data", (d) => {
       out += d;

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
-import { EXPORTER_SEMI_SPACE_MB, exporterNeedsFlags } from "../../cli/node-flags.ts";
+import { EXPORTER_MALLOC_ARENA_MAX, EXPORTER_SEMI_SPACE_MB, exporterNeedsFlags } from "../../cli/node-flags.ts";
 import { CLI_ENTRY } from "../helpers/cli.ts";
 import { newKey, sample } from "./exporter-harness.ts";
 
@@ -32,11 +32,11 @@ describe.skipIf(!existsSync("/proc/self/cmdline"))("the exporter process", () =>
   });
   afterAll(() => sim.close());
 
-  async function run(nodeArgs: string[]): Promise<{ cmdline: string[]; newSpaceBytes: number }> {
+  async function run(nodeArgs: string[], extraEnv: Record<string, string> = {}): Promise<{ cmdline: string[]; environ: string[]; newSpaceBytes: number }> {
     const child = spawn(
       process.execPath,
       [...nodeArgs, CLI_ENTRY, "exporter", "--provider", "captchaai", "--api-url", sim.url, "--web.listen-address", "127.0.0.1:0", "--state.file", ""],
-      { env: { PATH: process.env.PATH, CAPTCHA_API_KEY: key }, stdio: ["ignore", "ignore", "pipe"] },
+      { env: { PATH: process.env.PATH, CAPTCHA_API_KEY: key, ...extraEnv }, stdio: ["ignore", "ignore", "pipe"] },
     );
     try {
       let stderr = "";
@@ -53,8 +53,9 @@ describe.skipIf(!existsSync("/proc/self/cmdline"))("the exporter process", () =>
         child.once("exit", (code) => reject(new Error(`exporter exited ${code}:\n${stderr}`)));
       });
       const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      const environ = readFileSync(`/proc/${child.pid}/environ`, "utf8").split("\0");
       const body = await (await fetch(`${url}/metrics`)).text();
-      return { cmdline, newSpaceBytes: sample(body, "nodejs_heap_space_size_total_bytes", { space: "new" }) ?? Number.NaN };
+      return { cmdline, environ, newSpaceBytes: sample(body, "nodejs_heap_space_size_total_bytes", { space: "new" }) ?? Number.NaN };
     } finally {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
@@ -65,6 +66,13 @@ describe.skipIf(!existsSync("/proc/self/cmdline"))("the exporter process", () =>
     const r = await run([]);
     expect(r.cmdline).toContain(`--max-semi-space-size=${EXPORTER_SEMI_SPACE_MB}`);
     expect(r.newSpaceBytes).toBeLessThanOrEqual(2 * EXPORTER_SEMI_SPACE_MB * 1024 * 1024);
+    expect(r.environ).toContain(`MALLOC_ARENA_MAX=${EXPORTER_MALLOC_ARENA_MAX}`);
+    expect(r.environ.some((e) => e.startsWith("CAPTCHA_API_KEY="))).toBe(true); // the rest of the environment kept
+  }, 40_000);
+
+  it("keeps the operator's own MALLOC_ARENA_MAX", async () => {
+    const r = await run([], { MALLOC_ARENA_MAX: "4" });
+    expect(r.environ.filter((e) => e.startsWith("MALLOC_ARENA_MAX="))).toEqual(["MALLOC_ARENA_MAX=4"]);
   }, 40_000);
 
   it("keeps the operator's own --max-semi-space-size", async () => {
