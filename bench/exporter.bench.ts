@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { EXPORTER_MALLOC_ARENA_MAX, EXPORTER_SEMI_SPACE_MB } from "../cli/node-flags.ts";
+import { EXPORTER_MALLOC_ARENA_MAX, EXPORTER_V8_FLAGS } from "../cli/node-flags.ts";
 import { defaultPrices } from "../core/pricing.ts";
 import { FAILURE_REASONS } from "../core/reasons.ts";
 import { startSimulator } from "../core/simulator/index.ts";
@@ -91,7 +91,7 @@ interface Child {
 }
 
 /** The Node flags and environment `captcha-runway exporter` runs with (cli/node-flags.ts). */
-const EXPORTER_NODE_ARGS = [`--max-semi-space-size=${EXPORTER_SEMI_SPACE_MB}`];
+const EXPORTER_NODE_ARGS = [...EXPORTER_V8_FLAGS];
 const EXPORTER_ENV = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? EXPORTER_MALLOC_ARENA_MAX };
 
 function startChild(code: string, args: string[]): Promise<Child> {

@@ -3,8 +3,10 @@
  * memory (on a 24 GB host up to 64 MB per semi-space, 128 MB in all) and grows it whenever many
  * objects survive a collection, which a start-up with 1,000 accounts and every state-file write do:
  * the exporter then sat at 190-220 MB resident, most of it an empty young generation. With
- * `--max-semi-space-size=4` it needs about 125-135 MB with 1,000 accounts, for a little more
- * collector work (README, "Performance").
+ * `--max-semi-space-size=4` it needed 152-156 MB with 1,000 accounts; V8's `--optimize-for-size`
+ * (heaps grown less eagerly and given back sooner, less optimised code kept) takes that to about
+ * 135-140 MB, for a little more collector and interpreter work that `npm run bench` shows costs the
+ * scrapes nothing measurable (README, "Performance").
  *
  * Likewise glibc's malloc gives each thread that allocates (V8's helper threads, libuv's thread pool,
  * the basic-auth bcrypt worker) its own arena and keeps what was freed there: MALLOC_ARENA_MAX=2
@@ -16,6 +18,8 @@
  * operator's choice wins) and where process.execve does not exist (Windows).
  */
 export const EXPORTER_SEMI_SPACE_MB = 4;
+/** Given with the semi-space size (and, like it, left out when the operator chose their own). */
+export const EXPORTER_V8_FLAGS = [`--max-semi-space-size=${EXPORTER_SEMI_SPACE_MB}`, "--optimize-for-size"] as const;
 export const EXPORTER_MALLOC_ARENA_MAX = "2";
 
 const FLAG = "--max-semi-space-size";
@@ -40,5 +44,5 @@ export function reexecWithExporterFlags(argv: readonly string[]): void {
   const script = process.argv[1];
   if (!script) return;
   const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? EXPORTER_MALLOC_ARENA_MAX };
-  process.execve(process.execPath, [process.execPath, `${FLAG}=${EXPORTER_SEMI_SPACE_MB}`, ...process.execArgv, script, ...argv], env);
+  process.execve(process.execPath, [process.execPath, ...EXPORTER_V8_FLAGS, ...process.execArgv, script, ...argv], env);
 }

@@ -65,6 +65,7 @@ describe.skipIf(!existsSync("/proc/self/cmdline"))("the exporter process", () =>
   it(`runs in the same process with --max-semi-space-size=${EXPORTER_SEMI_SPACE_MB}: V8's young generation is at most twice that`, async () => {
     const r = await run([]);
     expect(r.cmdline).toContain(`--max-semi-space-size=${EXPORTER_SEMI_SPACE_MB}`);
+    expect(r.cmdline).toContain("--optimize-for-size");
     expect(r.newSpaceBytes).toBeLessThanOrEqual(2 * EXPORTER_SEMI_SPACE_MB * 1024 * 1024);
     expect(r.environ).toContain(`MALLOC_ARENA_MAX=${EXPORTER_MALLOC_ARENA_MAX}`);
     expect(r.environ.some((e) => e.startsWith("CAPTCHA_API_KEY="))).toBe(true); // the rest of the environment kept
