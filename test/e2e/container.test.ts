@@ -14,7 +14,10 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { shardOf } from "../../exporter/shard.ts";
+import { exporterContainer, kubectlMissing, kustomize } from "../helpers/kustomize.ts";
 import { ROOT, workingTreeCheckout } from "../helpers/package.ts";
 import { newKey } from "../integration/exporter-harness.ts";
 import { BASE_IMAGE, ensureNodeStandIn, findSecret, podman, podmanAsync, podmanMissing, podmanOk, ULIMITS } from "../helpers/podman.ts";
@@ -194,6 +197,79 @@ describe.skipIf(missing !== null)("container image", () => {
     const state = readFileSync(stateFile);
     expect(JSON.parse(state.toString("utf8")).accounts[0]).toMatchObject({ account: "captchaai", provider: "captchaai", balance: 42.5 });
     for (const text of [state, Buffer.from(logs.stdout + logs.stderr)]) expect(findSecret(text, key)).toEqual([]);
+  }, 180_000);
+
+  it("runs the Kubernetes StatefulSet's rendered image and args (deploy/kubernetes/overlays/sharded) as its securityContext says: one shard's accounts", async () => {
+    if (kubectlMissing()) expect.fail(kubectlMissing()!);
+    const objects = kustomize("overlays/sharded");
+    const workload = objects.find((o) => o.kind === "StatefulSet")!;
+    const c = exporterContainer(objects);
+    // the image the manifests name is the one the README builds, at the package's version
+    expect(c.image).toBe(`localhost/captcha-runway:${pkg.version}`);
+    const configMap = objects.find((o) => o.kind === "ConfigMap")!;
+    const accounts = (parseYaml(configMap.data["accounts.yml"]) as { accounts: { name: string; provider: string; api_key_file: string }[] }).accounts;
+    const total = workload.spec.replicas as number;
+    const ordinal = [...Array(total).keys()].find((o) => accounts.some((a) => shardOf(a.name, total) === o))!;
+    const own = accounts.filter((a) => shardOf(a.name, total) === ordinal).map((a) => a.name);
+    // the rendered accounts file, pointed at a simulator; one key file per account, as the Secret holds them
+    const keys = Object.fromEntries(accounts.map((a) => [a.name, newKey()]));
+    const ksim = await startSimulator({ port: 0, accounts: accounts.map((a) => ({ id: a.name, key: keys[a.name]!, flavour: a.provider as never, balance: 10 })) });
+    try {
+      const mounts = Object.fromEntries((c.volumeMounts as { name: string; mountPath: string }[]).map((m) => [m.name, m.mountPath]));
+      const host = { accounts: join(dir, "k8s-config"), keys: join(dir, "k8s-keys"), state: join(dir, "k8s-state") };
+      for (const d of Object.values(host)) mkdirSync(d);
+      const pointed = { accounts: accounts.map((a) => ({ ...a, api_url: ksim.url })) };
+      writeFileSync(join(host.accounts, "accounts.yml"), stringifyYaml(pointed));
+      for (const a of accounts) {
+        expect(a.api_key_file.startsWith(`${mounts.keys}/`)).toBe(true);
+        const f = join(host.keys, a.api_key_file.slice(mounts.keys!.length + 1));
+        writeFileSync(f, keys[a.name]!);
+        chownSync(f, 10001, 10001);
+        chmodSync(f, 0o400);
+      }
+      chownSync(host.state, 10001, 10001);
+      const port = await freePort();
+      const args = (c.args as string[]).map((a) => (a === "--web.listen-address=:9877" ? `--web.listen-address=127.0.0.1:${port}` : a));
+      expect(args).not.toEqual(c.args);
+      const sc = c.securityContext;
+      expect(sc).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+      const name = `captcha-runway-k8s-${id}`;
+      names.push(name);
+      podmanOk([
+        "run", "-d", "--name", name, ...ULIMITS, "--network=host",
+        "--read-only", "--read-only-tmpfs=false", "--security-opt=no-new-privileges", "--cap-drop=ALL",
+        `--user=${workload.spec.template.spec.securityContext.runAsUser}:${workload.spec.template.spec.securityContext.runAsGroup}`,
+        "-e", `POD_NAME=captcha-runway-${ordinal}`,
+        "-v", `${host.accounts}:${mounts.accounts}:ro`, "-v", `${host.keys}:${mounts.keys}:ro`, "-v", `${host.state}:${mounts.state}`,
+        tag, ...args,
+      ]);
+      const url = `http://127.0.0.1:${port}`;
+      const ready = await waitFor(
+        "the container to be ready",
+        async () => {
+          const state = podmanOk(["inspect", "--format", "{{.State.Status}}", name]).trim();
+          if (state !== "running") throw new Error(`container ${state}: ${podman(["logs", name]).stderr}`);
+          const r = await fetch(`${url}/-/ready`).catch(() => null);
+          return r?.status === 200 ? r.text() : undefined;
+        },
+        60_000,
+      );
+      expect(ready).toBe(`Ready: every account of shard ${ordinal} of ${total} (${own.length} own account${own.length === 1 ? "" : "s"}, 0 pending) checked\n`);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain(`captcha_exporter_shard_ordinal ${ordinal}\n`);
+      expect(metrics).toContain(`captcha_exporter_total_shards ${total}\n`);
+      const polled = Object.entries(ksim.counts().accounts).filter(([, n]) => n.total > 0).map(([a]) => a).sort();
+      expect(polled).toEqual([...own].sort());
+      const stopped = podman(["stop", "--time", String(workload.spec.template.spec.terminationGracePeriodSeconds), name]);
+      expect(stopped.status, stopped.stderr).toBe(0);
+      expect(podmanOk(["inspect", "--format", "{{.State.ExitCode}}", name]).trim()).toBe("0");
+      const stateArg = args.find((a) => a.startsWith("--state.file="))!.slice("--state.file=".length);
+      const state = JSON.parse(readFileSync(join(host.state, stateArg.slice(mounts.state!.length + 1)), "utf8")) as { accounts: { account: string }[] };
+      expect(state.accounts.map((a) => a.account).sort()).toEqual([...own].sort());
+      console.info(`container: the sharded StatefulSet's args as pod captcha-runway-${ordinal}: ${own.length} of ${accounts.length} accounts polled (${JSON.stringify(ksim.counts().accounts)})`);
+    } finally {
+      await ksim.close();
+    }
   }, 180_000);
 
   /**
