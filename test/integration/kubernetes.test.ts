@@ -84,6 +84,7 @@ describe("deploy/kubernetes", () => {
         capabilities: { drop: ["ALL"] },
         seccompProfile: { type: "RuntimeDefault" },
       });
+      expect(c.image).toBe("localhost/captcha-runway:0.1.0");
       expect(c.livenessProbe.httpGet).toEqual({ path: "/-/healthy", port: "http-metrics" });
       expect(c.readinessProbe.httpGet).toEqual({ path: "/-/ready", port: "http-metrics" });
       expect(c.resources.requests.memory).toMatch(/^\d+Mi$/);
