@@ -88,7 +88,7 @@ describe("deploy/kubernetes", () => {
       expect(c.livenessProbe.httpGet).toEqual({ path: "/-/healthy", port: "http-metrics" });
       expect(c.readinessProbe.httpGet).toEqual({ path: "/-/ready", port: "http-metrics" });
       expect(c.resources.requests.memory).toMatch(/^\d+Mi$/);
-      expect(c.resources.limits.memory).toBe("320Mi");
+      expect(c.resources.limits.memory).toBe("256Mi");
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
       // keys from a Secret mounted as files, the accounts from the generated ConfigMap, state on a volume
       const volumes = Object.fromEntries((pod.volumes as K8sObject[]).map((v) => [v.name, v]));
