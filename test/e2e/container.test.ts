@@ -266,7 +266,7 @@ describe.skipIf(missing !== null)("container image", () => {
       const stateArg = args.find((a) => a.startsWith("--state.file="))!.slice("--state.file=".length);
       const state = JSON.parse(readFileSync(join(host.state, stateArg.slice(mounts.state!.length + 1)), "utf8")) as { accounts: { account: string }[] };
       expect(state.accounts.map((a) => a.account).sort()).toEqual([...own].sort());
-      console.info(`container: the sharded StatefulSet's args as pod captcha-runway-${ordinal}: ${own.length} of ${accounts.length} accounts polled (${JSON.stringify(ksim.counts().accounts)})`);
+      console.info(`container: the sharded StatefulSet's args as pod captcha-runway-${ordinal}: ${own.length} of ${accounts.length} accounts polled (balance calls: ${JSON.stringify(Object.fromEntries(Object.entries(ksim.counts().accounts).map(([a, n]) => [a, n.total])))})`);
     } finally {
       await ksim.close();
     }
