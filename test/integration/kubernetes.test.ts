@@ -169,7 +169,7 @@ describe("the committed PrometheusRule", () => {
   it("is what npm run k8s:rules writes from grafana/prometheus/ (fails when they drift)", async () => {
     const { renderPrometheusRule, PROMETHEUS_RULE_FILE } = await import("../../scripts/prometheus-rule.ts");
     const committed = readFileSync(join(ROOT, PROMETHEUS_RULE_FILE), "utf8");
-    expect(committed, "deploy/kubernetes/base/prometheusrule.yaml is stale: run npm run k8s:rules").toBe(renderPrometheusRule(ROOT));
+    expect(committed, "deploy/kubernetes/common/prometheusrule.yaml is stale: run npm run k8s:rules").toBe(renderPrometheusRule(ROOT));
     // and the renderer does see a change in the sources
     const copy = mkdtempSync(join(tmp, "drift-"));
     cpSync(join(ROOT, "grafana"), join(copy, "grafana"), { recursive: true });
