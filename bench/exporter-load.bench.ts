@@ -16,9 +16,10 @@
  *
  * The load runs in this process, on the same 2 cores as the exporter: the figures are noisy and say
  * how the exporter holds up, not how fast the machine is. Targets: < 150 MB at rest without basic
- * auth (the bcrypt worker thread costs about 15 MB more once started); `/metrics` p99
- * under either load within 25 ms of the p99 without load; known and unknown users within 25 % of
- * each other. Exit 1 when a target is missed.
+ * auth (the bcrypt worker thread costs about 15 MB more once started); under either load no failed
+ * scrape and a `/metrics` p99 under 250 ms (the fault sweep found a p50 of 7.3 s under landing load;
+ * Prometheus gives up after 10 s by default); known and unknown users within 25 % of each other.
+ * Exit 1 when a target is missed.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -246,7 +247,7 @@ async function main(): Promise<number> {
     console.log(
       `| 8 sending wrong passwords | ${f(underAttack.p50)} | ${f(underAttack.p99)} | ${f(underAttack.max)} | ${underAttack.n} (${underAttack.failed}) | ${fmtCounts(attackCounts, seconds + 0.5)} |`,
     );
-    for (const l of [underLanding, underAttack]) if (l.p99 > quiet.p99 + 25 || l.failed > 0) ok = false;
+    for (const l of [underLanding, underAttack]) if (l.p99 >= 250 || l.failed > 0) ok = false;
 
     // Uncached checks, one at a time (the queue is empty again): known user vs unknown user.
     await sleep(1000);
