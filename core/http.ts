@@ -90,7 +90,7 @@ const CERT_CODES: Readonly<Record<string, string>> = {
   INVALID_CA: "a CA certificate in its chain is invalid",
 };
 
-const CA_HINT = "trust a company CA with NODE_EXTRA_CA_CERTS or ca_file";
+const CA_HINT = "trust its CA with NODE_EXTRA_CA_CERTS (or --tls.ca-file / ca_file)";
 
 /** Raised by the proxy client when the proxy, not the provider, is what failed. */
 class ProxyFailure extends Error {

@@ -6,6 +6,9 @@
  * - transient failures (upstream, timeout, network, malformed, rate_limited): exponential back-off
  *   from the reason's minimum delay, doubling per consecutive failure, capped at the interval
  *   (or the minimum delay when that is longer), plus 0–20 % jitter;
+ * - a failure marked `transient: false` (an untrusted TLS certificate, proxy credentials refused:
+ *   asking again soon cannot help) is not backed off like a transient one: the next try is a whole
+ *   interval later (or the reason's minimum delay when that is longer), like a success's;
  * - auth, no_funds, banned: no retry before the cool-down (RETRY_POLICY, the provider's
  *   ban cool-down for `banned`), never sooner than the interval; repeated auth failures double the wait
  *   up to 4 × (one hour with the default policy), so a revoked key is reported, not hammered;
@@ -27,7 +30,14 @@ export interface ScheduleParams {
 
 export type CheckOutcome =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: FailureReason; readonly retryAfterMs?: number; readonly consecutiveFailures: number };
+  | {
+      readonly ok: false;
+      readonly reason: FailureReason;
+      readonly retryAfterMs?: number;
+      readonly consecutiveFailures: number;
+      /** False when asking again soon cannot help (core/http.ts marks such failures). */
+      readonly transient?: false;
+    };
 
 export const SUCCESS_JITTER = 0.05;
 export const FAILURE_JITTER = 0.2;
@@ -38,12 +48,13 @@ export function nextCheckDelayMs(outcome: CheckOutcome, p: ScheduleParams, rando
   const policy = p.policy[outcome.reason];
   const n = Math.max(1, outcome.consecutiveFailures);
   let delay: number;
-  if (policy.retryable) {
+  if (policy.retryable && outcome.transient !== false) {
     const base = policy.minDelayMs;
     delay = Math.min(base * 2 ** Math.min(n - 1, 30), Math.max(p.intervalMs, base));
   } else {
     const base = outcome.reason === "banned" ? Math.max(policy.minDelayMs, p.banCooldownMs) : policy.minDelayMs;
     const growth = outcome.reason === "auth" ? 2 ** Math.min(n - 1, 2) : 1;
+    // (a retryable reason marked not transient lands here too: a whole interval, never a quick retry)
     delay = Math.max(base * growth, p.intervalMs);
   }
   delay *= 1 + FAILURE_JITTER * random;

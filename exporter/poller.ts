@@ -260,6 +260,7 @@ export class AccountPoller {
             reason: result.reason,
             consecutiveFailures: status.consecutiveFailures,
             ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+            ...(result.transient === false ? { transient: false as const } : {}),
           },
       this.#schedule,
       this.#random(),

@@ -226,6 +226,7 @@ export class BalanceGate {
         reason: failure.reason,
         consecutiveFailures: this.#consecutiveFailures,
         ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+        ...(failure.transient === false ? { transient: false as const } : {}),
       },
       this.#schedule,
       o.random(),

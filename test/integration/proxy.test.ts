@@ -188,7 +188,7 @@ describe.runIf(SQUID)("provider calls through a real proxy (squid)", () => {
     expect(json.reason).toBe("network");
     expect(json.message).toContain(`TLS certificate of sim.test:${tlsSim.port} was refused`);
     expect(json.message).toContain("signed by a CA not trusted here (UNABLE_TO_VERIFY_LEAF_SIGNATURE)");
-    expect(json.message).toContain("trust a company CA with NODE_EXTRA_CA_CERTS or ca_file");
+    expect(json.message).toContain("trust its CA with NODE_EXTRA_CA_CERTS (or --tls.ca-file / ca_file)");
     expect(r.stderr).not.toContain("retrying");
     await new Promise((res) => setTimeout(res, 300));
     // one attempt: one tunnel

@@ -84,6 +84,9 @@ describe("schedule", () => {
     const d = [1, 2, 3, 10].map((n) => nextCheckDelayMs({ ok: false, reason: "network", consecutiveFailures: n }, fast, 0));
     expect(d).toEqual([5000, 10_000, 20_000, 5 * MIN]);
     expect(nextCheckDelayMs({ ok: false, reason: "network", consecutiveFailures: 1 }, p, 0)).toBe(2 * MIN);
+    // an untrusted certificate or refused proxy credentials (transient: false): a whole interval, no quick retries
+    const untrusted = [1, 2, 3].map((n) => nextCheckDelayMs({ ok: false, reason: "network", consecutiveFailures: n, transient: false }, fast, 0));
+    expect(untrusted).toEqual([fast.intervalMs, fast.intervalMs, fast.intervalMs]);
     expect(nextCheckDelayMs({ ok: false, reason: "rate_limited", consecutiveFailures: 1, retryAfterMs: 7 * MIN }, p, 0)).toBe(7 * MIN);
   });
 
