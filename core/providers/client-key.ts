@@ -4,7 +4,7 @@
  * `{"errorId":1,"errorCode":"ERROR_…","errorDescription":…}`, sometimes with HTTP 400/401, so the body
  * is parsed whatever the status.
  */
-import { codeFailure, failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { codeFailure, failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
 import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
 import type { BalanceResult } from "./types.ts";
 
@@ -15,14 +15,9 @@ export function parseClientKeyBalance(
   truncated: boolean,
   spec: ParseContext,
 ): BalanceResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return unexpectedBody(status, body, truncated || body.trim().startsWith("{"));
-  }
-  if (!json || typeof json !== "object" || Array.isArray(json)) return unexpectedBody(status, body, truncated);
-  const { errorId, errorCode, errorDescription, balance } = json as Record<string, unknown>;
+  const parsed = jsonObjectBody(status, body, truncated);
+  if (!parsed.ok) return parsed.failure;
+  const { errorId, errorCode, errorDescription, balance } = parsed.json;
   if ((errorId === 0 || errorId === "0") && status < 400) {
     const value = toBalance(balance);
     if (value === undefined) {

@@ -5,7 +5,7 @@
  * US cents: the provider's `balanceDivisor` (100) turns it into dollars (see provider.ts).
  */
 import { reasonForCode } from "./error-codes.ts";
-import { failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
 import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
 import type { BalanceResult } from "./types.ts";
 
@@ -15,14 +15,9 @@ export function parseDbcUser(status: number, body: string, truncated: boolean, c
       code: "ACCESS_DENIED",
     });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return unexpectedBody(status, body, truncated || body.trim().startsWith("{"));
-  }
-  if (!json || typeof json !== "object" || Array.isArray(json)) return unexpectedBody(status, body, truncated);
-  const o = json as Record<string, unknown>;
+  const parsed = jsonObjectBody(status, body, truncated);
+  if (!parsed.ok) return parsed.failure;
+  const o = parsed.json;
   if (typeof o.error === "string" && o.error.trim() !== "") {
     const code = oneLine(o.error, 60);
     const reason = status >= 500 ? "upstream" : reasonForCode(code, ctx.errorCodes);

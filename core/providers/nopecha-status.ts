@@ -4,7 +4,7 @@
  * services/nopecha.ts). The balance is `credit`. Parsed whatever the HTTP status.
  */
 import { reasonForCode } from "./error-codes.ts";
-import { failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
 import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
 import type { BalanceResult } from "./types.ts";
 
@@ -25,14 +25,9 @@ export const NOPECHA_ERROR_IDS: Readonly<Record<string, number>> = {
 const NAME_OF = new Map(Object.entries(NOPECHA_ERROR_IDS).map(([name, id]) => [id, name]));
 
 export function parseNopechaStatus(status: number, body: string, truncated: boolean, ctx: ParseContext): BalanceResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return unexpectedBody(status, body, truncated || body.trim().startsWith("{"));
-  }
-  if (!json || typeof json !== "object" || Array.isArray(json)) return unexpectedBody(status, body, truncated);
-  const o = json as Record<string, unknown>;
+  const parsed = jsonObjectBody(status, body, truncated);
+  if (!parsed.ok) return parsed.failure;
+  const o = parsed.json;
   if (o.error !== undefined && o.error !== null && o.error !== 0) {
     const id = typeof o.error === "number" ? o.error : Number(o.error);
     const name = NAME_OF.get(id) ?? `ERROR_${oneLine(String(o.error), 20)}`;

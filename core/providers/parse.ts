@@ -1,8 +1,8 @@
 /** Shared helpers for turning an HTTP outcome into a BalanceResult. */
 import { type HttpOutcome, headerValue, retryAfterMs } from "../http.ts";
+import type { FailureReason } from "../reasons.ts";
 import { redact } from "../redact.ts";
 import { MAX_CODE_CHARS, untrustedText } from "../untrusted-text.ts";
-import type { FailureReason } from "../reasons.ts";
 import { type CodeTable, cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
 import type { BalanceFailure, BalanceOk, BalanceResult } from "./types.ts";
 
@@ -91,6 +91,25 @@ export function unexpectedBody(status: number, body: string, truncated: boolean)
   if (status >= 500) return failure("upstream", `the provider answered HTTP ${status}: ${oneLine(body, 80)}`, { code: `HTTP_${status}` });
   const cut = truncated ? " (the body was cut off)" : "";
   return failure("malformed", `expected a balance, got ${JSON.stringify(oneLine(body, 80))} with HTTP ${status}${cut}`);
+}
+
+/**
+ * The body as a JSON object, or the failure to report for it: a body that does not parse (cut off, if
+ * it looked like an object), or JSON that is not an object, is unexpectedBody().
+ */
+export function jsonObjectBody(
+  status: number,
+  body: string,
+  truncated: boolean,
+): { readonly ok: true; readonly json: Record<string, unknown> } | { readonly ok: false; readonly failure: BalanceFailure } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, failure: unexpectedBody(status, body, truncated || body.trim().startsWith("{")) };
+  }
+  if (!json || typeof json !== "object" || Array.isArray(json)) return { ok: false, failure: unexpectedBody(status, body, truncated) };
+  return { ok: true, json: json as Record<string, unknown> };
 }
 
 /** How a protocol reads an answer that made it through transportFailure(). */

@@ -11,7 +11,7 @@
  */
 import { send } from "../http.ts";
 import type { ProviderDefinition } from "./define.ts";
-import { codeFailure, failure, interpretOutcome, oneLine, unexpectedBody } from "./parse.ts";
+import { codeFailure, failure, interpretOutcome, jsonObjectBody, oneLine } from "./parse.ts";
 import { withSlash } from "./protocol.ts";
 import type { BalanceFailure, BalanceRequest } from "./types.ts";
 
@@ -44,14 +44,9 @@ export function parseSpendingStats(
   truncated: boolean,
   def: Pick<ProviderDefinition, "banCooldownMs" | "errorCodes">,
 ): SpendHistoryResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return unexpectedBody(status, body, truncated || body.trim().startsWith("{"));
-  }
-  if (!json || typeof json !== "object" || Array.isArray(json)) return unexpectedBody(status, body, truncated);
-  const { errorId, errorCode, errorDescription, data } = json as Record<string, unknown>;
+  const parsed = jsonObjectBody(status, body, truncated);
+  if (!parsed.ok) return parsed.failure;
+  const { errorId, errorCode, errorDescription, data } = parsed.json;
   if ((errorId === 0 || errorId === "0") && status < 400) {
     if (!Array.isArray(data)) return failure("malformed", `expected "data" to be a list of hourly records, got ${oneLine(JSON.stringify(data ?? null), 60)}`);
     const records: SpendRecord[] = [];
