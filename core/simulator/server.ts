@@ -865,26 +865,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
 
     if (url.pathname === "/getSpendingStats" && method === "POST") {
-      let key: string | null = null;
-      try {
-        const parsed: unknown = JSON.parse(body);
-        if (typeof parsed === "object" && parsed !== null && typeof (parsed as { clientKey?: unknown }).clientKey === "string")
-          key = (parsed as { clientKey: string }).clientKey;
-      } catch {
-        key = null;
-      }
+      const key = clientKeyOf(body);
       return send(res, spendingStatsAnswer(key, client));
     }
 
     if (url.pathname === "/getBalance") {
-      let key: string | null = null;
-      try {
-        const parsed: unknown = JSON.parse(body);
-        if (typeof parsed === "object" && parsed !== null && typeof (parsed as { clientKey?: unknown }).clientKey === "string")
-          key = (parsed as { clientKey: string }).clientKey;
-      } catch {
-        key = null;
-      }
+      const key = clientKeyOf(body);
       return serveProtocol(req, res, "client-key", key ?? "", true, () => clientKeyAnswer(key, client));
     }
 
@@ -943,4 +929,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
   });
   return sim;
+}
+
+/** The `clientKey` of a client-key protocol request body, or null when the body has none. */
+function clientKeyOf(body: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === "object" && parsed !== null && typeof (parsed as { clientKey?: unknown }).clientKey === "string")
+      return (parsed as { clientKey: string }).clientKey;
+  } catch {
+    // not JSON: no key
+  }
+  return null;
 }
