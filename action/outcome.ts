@@ -1,6 +1,7 @@
 /**
  * What one run of the gate found, and what it means for the job. Pure.
  */
+import { formatMoney } from "../core/money.ts";
 import type { BatchQuote } from "../core/pricing.ts";
 import type { ProviderName } from "../core/providers/types.ts";
 import type { FailureReason } from "../core/reasons.ts";
@@ -42,11 +43,6 @@ export const REASON_HINTS: Readonly<Record<FailureReason, string>> = {
   malformed: "the provider's answer could not be understood: check api-url and the provider input",
 };
 
-/** Formats an amount: at least 2 decimals, up to 6 (prices per solve need them), no trailing zeros beyond 2. */
-export function formatAmount(n: number): string {
-  const fixed = n.toFixed(6);
-  return fixed.replace(/(\.\d\d\d*?)0+$/, "$1");
-}
 
 /** `1234567` → `1,234,567` (without Intl: loading ICU data costs the action ~10 ms of start-up). */
 export function formatCount(n: number): string {
@@ -74,13 +70,13 @@ export function judge(outcome: Outcome, ctx: VerdictContext): Verdict {
       status: "covered",
       effect: "pass",
       title: "CAPTCHA balance covers the batch",
-      message: `Balance ${formatAmount(q.balance)} ${q.currency} covers the batch: ${formatAmount(q.required)} ${q.currency} required.`,
+      message: `Balance ${formatMoney(q.balance, q.currency)} covers the batch: ${formatMoney(q.required, q.currency)} required.`,
     };
   }
   return {
     status: "short",
     effect: ctx.mode,
     title: "CAPTCHA balance too low for the batch",
-    message: `Balance ${formatAmount(q.balance)} ${q.currency} cannot cover the batch: ${formatAmount(q.required)} ${q.currency} required, ${formatAmount(q.shortfall)} ${q.currency} short${ctx.mode === "warn" ? " (mode: warn)" : ""}.`,
+    message: `Balance ${formatMoney(q.balance, q.currency)} cannot cover the batch: ${formatMoney(q.required, q.currency)} required, ${formatMoney(q.shortfall, q.currency)} short${ctx.mode === "warn" ? " (mode: warn)" : ""}.`,
   };
 }

@@ -2,7 +2,8 @@
  * The job summary (and the tracking issue's body): a Markdown table of the balance, the batch line by
  * line, margin, reserve, required, shortfall and the verdict. Pure; never sees the API key.
  */
-import { formatAmount, formatCount, judge, type Outcome, type VerdictContext } from "./outcome.ts";
+import { formatAmount, formatMoney } from "../core/money.ts";
+import { formatCount, judge, type Outcome, type VerdictContext } from "./outcome.ts";
 
 const ICONS = { pass: "✅", warn: "⚠️", fail: "❌" } as const;
 
@@ -31,14 +32,14 @@ export function renderReport(outcome: Outcome, ctx: VerdictContext): string {
   if (outcome.kind === "checked") {
     const q = outcome.quote;
     const cur = q.currency;
-    rows.push(["Balance", `${formatAmount(q.balance)} ${cur}`]);
+    rows.push(["Balance", formatMoney(q.balance, cur)]);
     for (const l of q.lines) {
-      rows.push([`\`${l.type}\``, `${formatCount(l.count)} × ${formatAmount(l.unitPrice)} = ${formatAmount(l.cost)} ${cur}`]);
+      rows.push([`\`${l.type}\``, `${formatCount(l.count)} × ${formatAmount(l.unitPrice, cur)} = ${formatMoney(l.cost, cur)}`]);
     }
-    rows.push([`Safety margin (${q.marginPercent}%)`, `${formatAmount(q.marginAmount)} ${cur}`]);
-    rows.push(["Reserve", `${formatAmount(q.reserve)} ${cur}`]);
-    rows.push(["**Required**", `**${formatAmount(q.required)} ${cur}**`]);
-    rows.push(["Shortfall", `${formatAmount(q.shortfall)} ${cur}`]);
+    rows.push([`Safety margin (${q.marginPercent}%)`, formatMoney(q.marginAmount, cur)]);
+    rows.push(["Reserve", formatMoney(q.reserve, cur)]);
+    rows.push(["**Required**", `**${formatMoney(q.required, cur)}**`]);
+    rows.push(["Shortfall", formatMoney(q.shortfall, cur)]);
     const remaining = q.lines.map((l) => `\`${l.type}\` ${formatCount(q.solvesRemaining[l.type] ?? 0)}`).join(", ");
     rows.push(["Solves the balance pays for (each type alone, above the reserve)", remaining]);
   } else {

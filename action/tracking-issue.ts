@@ -5,9 +5,10 @@
  * so two gates in one repository never fight over the same issue.
  */
 import { createHash } from "node:crypto";
+import { formatMoney } from "../core/money.ts";
 import type { ProviderName } from "../core/providers/types.ts";
 import type { Issue, IssuesApi } from "./github-api.ts";
-import { formatAmount, type Outcome, type VerdictContext } from "./outcome.ts";
+import type { Outcome, VerdictContext } from "./outcome.ts";
 import { renderReport } from "./summary.ts";
 
 /**
@@ -85,7 +86,7 @@ export async function syncTrackingIssue(api: IssuesApi, outcome: Outcome, ctx: T
     const q = (outcome as Extract<Outcome, { kind: "checked" }>).quote;
     await api.comment(
       existing.number,
-      `Recovered: the balance of ${formatAmount(q.balance)} ${q.currency} covers the batch (${formatAmount(q.required)} ${q.currency} required). Closing. ${checkedLine(ctx)}`,
+      `Recovered: the balance of ${formatMoney(q.balance, q.currency)} covers the batch (${formatMoney(q.required, q.currency)} required). Closing. ${checkedLine(ctx)}`,
     );
     await api.closeIssue(existing.number);
     return { action: "closed", number: existing.number, commented: true };

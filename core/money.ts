@@ -3,6 +3,8 @@
  * do not drift: 0.1 + 0.2 stays 0.3. Amounts are converted once on the way in and once on the way out.
  * 2^53 micro-units is about 9 billion currency units, far beyond any CAPTCHA balance.
  */
+import { currencyDecimals } from "./currency.ts";
+
 export const MICROS_PER_UNIT = 1_000_000;
 
 export type Micros = number & { readonly __brand: "micros" };
@@ -30,4 +32,30 @@ export function sumMicros(values: Iterable<Micros>): Micros {
   let total = 0;
   for (const v of values) total += v;
   return total as Micros;
+}
+
+/** Digits after the decimal point money is kept to (micro-units). */
+export const MONEY_DECIMALS = 6;
+
+/**
+ * The one rule for showing an amount of money (CLI, the action's summary and messages, the landing
+ * page): the currency's precision (core/currency.ts: `12.50` USD, `1250` JPY), with the further digits
+ * an amount has up to micro-units, where money is computed (a price per solve of `0.0008`), trailing
+ * zeros beyond the currency's precision dropped. No thousands separators, so the text reads back as a
+ * number. Machine outputs (JSON, metrics, action outputs) keep plain numbers.
+ */
+export function formatAmount(amount: number, currency: string): string {
+  if (!Number.isFinite(amount)) return String(amount);
+  const min = currencyDecimals(currency);
+  const micros = Math.round(amount * MICROS_PER_UNIT);
+  // -0 and amounts that round to zero are shown as 0
+  const fixed = (micros === 0 ? 0 : micros / MICROS_PER_UNIT).toFixed(MONEY_DECIMALS);
+  const [whole, fraction = ""] = fixed.split(".");
+  const shown = fraction.replace(/0+$/, "").padEnd(min, "0");
+  return shown === "" ? whole! : `${whole}.${shown}`;
+}
+
+/** An amount with its currency: `12.50 USD`, `0.0008 USD`, `1250 JPY`, `300 credits`. */
+export function formatMoney(amount: number, currency: string): string {
+  return `${formatAmount(amount, currency)} ${currency}`;
 }

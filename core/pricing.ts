@@ -4,7 +4,7 @@
  */
 import { InputError } from "./errors.ts";
 import { parseCount } from "./count.ts";
-import { fromMicros, type Micros, sumMicros, timesCount, toMicros, withMarginBp } from "./money.ts";
+import { fromMicros, type Micros, MONEY_DECIMALS, sumMicros, timesCount, toMicros, withMarginBp } from "./money.ts";
 import { getDefinition, isProviderName } from "./providers/catalog.ts";
 
 /** Price of one solve per CAPTCHA type, in the currency of the account's balance. */
@@ -104,7 +104,7 @@ function decimalPlaces(text: string): number {
 }
 
 /** Decimal places money is computed with (micro-units, core/money.ts). */
-export const AMOUNT_DECIMALS = 6;
+export const AMOUNT_DECIMALS = MONEY_DECIMALS;
 
 /**
  * The one validator of an amount of money (a reserve, a price): a non-negative decimal number such as

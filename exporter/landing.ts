@@ -5,6 +5,7 @@
  * no scripts, no external assets, every value HTML-escaped.
  */
 import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { formatMoney } from "../core/money.ts";
 import type { AccountStatus, BalancePoint } from "./poller.ts";
 
 export function escapeHtml(value: unknown): string {
@@ -30,15 +31,6 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
   if (m > 0) return sec > 0 ? `${m} min ${sec} s` : `${m} min`;
   return `${sec} s`;
-}
-
-// One formatter per precision: toLocaleString builds a new one on every call, which with 1,000
-// accounts was a good part of the page's cost.
-const MONEY_2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const MONEY_4 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 4 });
-
-export function formatMoney(amount: number, currency: string): string {
-  return `${(Math.abs(amount) >= 100 ? MONEY_2 : MONEY_4).format(amount)} ${currency}`;
 }
 
 export function formatRate(perSecond: number, currency: string): string {

@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { accountProvider } from "../../core/config.ts";
 import { readBalance } from "../../core/balance.ts";
+import { formatMoney } from "../../core/money.ts";
 import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
 
 export const balanceCommand: CommandModule<object, ProviderArgs> = {
@@ -38,7 +39,7 @@ export const balanceCommand: CommandModule<object, ProviderArgs> = {
         return;
       }
       if (argv.json) printJson({ provider: account.provider, balance: result.balance, currency: account.currency });
-      else process.stdout.write(`${result.balance} ${account.currency}\n`);
+      else process.stdout.write(`${formatMoney(result.balance, account.currency)}\n`);
       process.exitCode = 0;
     }),
 };

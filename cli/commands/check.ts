@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { accountProvider } from "../../core/config.ts";
 import { runBudgetCheck } from "../../core/check.ts";
+import { formatAmount, formatMoney } from "../../core/money.ts";
 import type { BatchQuote } from "../../core/pricing.ts";
 import { parseAmount, parseBatch, parseMargin, parsePrices } from "../../core/pricing.ts";
 import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
@@ -12,15 +13,10 @@ interface CheckArgs extends ProviderArgs {
   reserve: string;
 }
 
-/** At least two decimals, at most six (micro-units), no trailing zeros beyond two. */
-export function formatAmount(n: number): string {
-  return n.toFixed(6).replace(/(\.\d\d\d*?)0+$/, "$1");
-}
-
 function formatQuote(q: BatchQuote): string {
-  const money = (n: number) => `${formatAmount(n)} ${q.currency}`;
+  const money = (n: number) => formatMoney(n, q.currency);
   const rows: Array<[string, string]> = [["balance", money(q.balance)]];
-  for (const l of q.lines) rows.push([`${l.type}`, `${l.count} × ${l.unitPrice} = ${money(l.cost)}`]);
+  for (const l of q.lines) rows.push([`${l.type}`, `${l.count} × ${formatAmount(l.unitPrice, q.currency)} = ${money(l.cost)}`]);
   rows.push([`margin ${q.marginPercent}%`, money(q.marginAmount)]);
   rows.push(["reserve", money(q.reserve)]);
   rows.push(["required", money(q.required)]);

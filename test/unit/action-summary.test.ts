@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatCount, judge, type Outcome } from "../../action/outcome.ts";
+import { formatCount, judge, type Outcome } from "../../action/outcome.ts";
+import { formatAmount } from "../../core/money.ts";
 import { renderSummary } from "../../action/summary.ts";
 import { priceBatch } from "../../core/pricing.ts";
 
@@ -13,7 +14,7 @@ describe("action summary", () => {
     [0.0008, "0.0008"],
     [1234.567891, "1234.567891"],
     [3.85, "3.85"],
-  ])("formats the amount %s as %s", (n, s) => expect(formatAmount(n)).toBe(s));
+  ])("formats the amount %s as %s", (n, s) => expect(formatAmount(n, "USD")).toBe(s));
 
   it.each([
     [0, "0"],
