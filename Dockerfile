@@ -15,6 +15,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY core core
+COPY simulator simulator
 COPY exporter exporter
 COPY cli cli
 COPY scripts/stamp-revision.ts scripts/stamp-revision.ts

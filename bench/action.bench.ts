@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startSimulator } from "../core/simulator/index.ts";
+import { startSimulator } from "../simulator/index.ts";
 import { startFakeGitHub } from "../test/helpers/fake-github.ts";
 
 const RUNS = Math.max(15, Number(process.env.ACTION_BENCH_RUNS ?? 21));

@@ -28,7 +28,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import bcrypt from "bcryptjs";
-import { startSimulator } from "../core/simulator/index.ts";
+import { startSimulator } from "../simulator/index.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const N = 1000;

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { EXPORTER_MALLOC_ARENA_MAX, EXPORTER_V8_FLAGS } from "../cli/node-flags.ts";
 import { defaultPrices } from "../core/pricing.ts";
 import { FAILURE_REASONS } from "../core/reasons.ts";
-import { startSimulator } from "../core/simulator/index.ts";
+import { startSimulator } from "../simulator/index.ts";
 import { DROPPED_DEFAULT_METRICS } from "../exporter/metrics.ts";
 
 const LATENCY_MS = 2000;

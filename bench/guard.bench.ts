@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSimulator } from "../core/simulator/index.ts";
+import { startSimulator } from "../simulator/index.ts";
 import { BalanceGuard } from "../guard/index.ts";
 
 const KEY = "CAP-BENCH000000000000000000000000000000000000";

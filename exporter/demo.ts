@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { defaultPrices } from "../core/pricing.ts";
 import { getProvider } from "../core/providers/registry.ts";
-import { scenario, startSimulator } from "../core/simulator/index.ts";
+import { scenario, startSimulator } from "../simulator/index.ts";
 import type { PolledAccount } from "./poller.ts";
 
 export const DEMO_INTERVAL_MS = 2000;

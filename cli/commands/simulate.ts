@@ -3,10 +3,10 @@ import { readKeyFile } from "../../core/config.ts";
 import { parseCurrency } from "../../core/currency.ts";
 import { safeInterval } from "../../core/delays.ts";
 import { InputError } from "../../core/errors.ts";
-import { DEMO_KEY } from "../../core/simulator/demo.ts";
-import { FLAVOURS, type Flavour } from "../../core/simulator/protocol.ts";
-import { startSimulator } from "../../core/simulator/server.ts";
-import { SCENARIO_NAMES, type ScenarioName, scenario } from "../../core/simulator/spend.ts";
+import { DEMO_KEY } from "../../simulator/demo.ts";
+import { FLAVOURS, type Flavour } from "../../simulator/protocol.ts";
+import { startSimulator } from "../../simulator/server.ts";
+import { SCENARIO_NAMES, type ScenarioName, scenario } from "../../simulator/spend.ts";
 import { guarded, printJson } from "../shared.ts";
 
 export const DEFAULT_SIMULATOR_PORT = 9801;

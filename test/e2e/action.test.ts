@@ -9,8 +9,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Fault } from "../../core/simulator/index.ts";
-import { startSimulator, type Simulator } from "../../core/simulator/index.ts";
+import type { Fault } from "../../simulator/index.ts";
+import { startSimulator, type Simulator } from "../../simulator/index.ts";
 import { type BundleRun, runActionBundle } from "../helpers/action-bundle.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { shardOf } from "../../exporter/shard.ts";
 import { exporterContainer, kubectlMissing, kustomize } from "../helpers/kustomize.ts";
 import { ROOT, workingTreeCheckout } from "../helpers/package.ts";

@@ -10,7 +10,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { readQueueFile } from "../../guard/queue.ts";
 import { installTarball, type InstalledPackage, type PackedTarball, packWorkingTree, pathWithTestNode, ROOT, systemPath } from "../helpers/package.ts";
 

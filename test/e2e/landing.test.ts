@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenario } from "../../core/simulator/index.ts";
+import { scenario } from "../../simulator/index.ts";
 import { eventually, type Harness, startHarness } from "../integration/exporter-harness.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FailureReason } from "../../core/reasons.ts";
-import { type Fault, type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Fault, type Simulator, startSimulator } from "../../simulator/index.ts";
 import { runCliProcess } from "../helpers/cli.ts";
 
 const KEY = "c0ffee00c0ffee00c0ffee00c0ffee00";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { createLogger } from "../../exporter/logger.ts";
 import { type AccountState, STATE_FORMAT, STATE_VERSION, StateWriter, validateStateDocument } from "../../exporter/state-file.ts";
 import { eventually, newKey, sample, scrape, startHarness } from "./exporter-harness.ts";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { CLI_ENTRY } from "../helpers/cli.ts";
 import { eventually, newKey } from "./exporter-harness.ts";
 

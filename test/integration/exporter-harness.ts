@@ -4,7 +4,7 @@ import { getProvider } from "../../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../../core/providers/types.ts";
 import { FAILURE_REASONS, type FailureReason, type RetryPolicy } from "../../core/reasons.ts";
 import { defaultPrices } from "../../core/pricing.ts";
-import { type SimAccountConfig, type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type SimAccountConfig, type Simulator, startSimulator } from "../../simulator/index.ts";
 import { type RunningExporter, startExporter } from "../../exporter/exporter.ts";
 import { createLogger } from "../../exporter/logger.ts";
 import type { PolledAccount } from "../../exporter/poller.ts";

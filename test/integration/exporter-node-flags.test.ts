@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { EXPORTER_MALLOC_ARENA_MAX, EXPORTER_SEMI_SPACE_MB, exporterNeedsFlags } from "../../cli/node-flags.ts";
 import { CLI_ENTRY } from "../helpers/cli.ts";
 import { newKey, sample } from "./exporter-harness.ts";

@@ -10,7 +10,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../core/simulator/index.ts";
+import { startSimulator } from "../../simulator/index.ts";
 import { shardOf } from "../../exporter/shard.ts";
 import { CLI_ENTRY } from "../helpers/cli.ts";
 import { eventually, newKey, scrape } from "./exporter-harness.ts";

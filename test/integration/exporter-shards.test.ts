@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPrices } from "../../core/pricing.ts";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { type RunningExporter, startExporter } from "../../exporter/exporter.ts";
 import { createLogger } from "../../exporter/logger.ts";
 import type { PolledAccount } from "../../exporter/poller.ts";

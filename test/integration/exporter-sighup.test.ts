@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { startSimulator } from "../../core/simulator/index.ts";
+import { startSimulator } from "../../simulator/index.ts";
 import { CLI_ENTRY } from "../helpers/cli.ts";
 import { eventually, newKey, sample, scrape } from "./exporter-harness.ts";
 

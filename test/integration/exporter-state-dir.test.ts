@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { runExporterCommand } from "../../exporter/main.ts";
 import { newKey } from "./exporter-harness.ts";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { eventually, newKey, sample, scrape, startHarness } from "./exporter-harness.ts";
 
 let dir: string;
@@ -100,7 +100,7 @@ describe("exporter binary: SIGTERM", () => {
 
   beforeAll(async () => {
     // The test runs the built binary, as users do; build it when missing or older than the sources.
-    const sources = ["core", "exporter", "cli"].flatMap((d) =>
+    const sources = ["core", "simulator", "exporter", "cli"].flatMap((d) =>
       readdirSync(join(root, d), { recursive: true, encoding: "utf8" })
         .filter((f) => f.endsWith(".ts"))
         .map((f) => join(root, d, f)),

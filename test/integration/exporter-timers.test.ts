@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { runCliProcess } from "../helpers/cli.ts";
 import { eventually, newKey, startHarness } from "./exporter-harness.ts";
 

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Fault } from "../../core/simulator/index.ts";
+import type { Fault } from "../../simulator/index.ts";
 import { FAILURE_REASONS, type FailureReason } from "../../core/reasons.ts";
 import { eventually, type Harness, sample, scrape, startHarness } from "./exporter-harness.ts";
 

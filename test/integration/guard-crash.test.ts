@@ -9,7 +9,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { BalanceGuard, readQueueFile } from "../../guard/index.ts";
 import { solveClientKey } from "../helpers/sim-solver.ts";
 

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Fault, type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Fault, type Simulator, startSimulator } from "../../simulator/index.ts";
 import { runActionBundle } from "../helpers/action-bundle.ts";
 import { runCliProcess } from "../helpers/cli.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";

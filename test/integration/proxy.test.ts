@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeConnections } from "../../core/http.ts";
 import { defaultPrices } from "../../core/pricing.ts";
 import { getProvider } from "../../core/providers/registry.ts";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { startExporter } from "../../exporter/exporter.ts";
 import { createLogger } from "../../exporter/logger.ts";
 import { type CliRun, runCliProcess } from "../helpers/cli.ts";

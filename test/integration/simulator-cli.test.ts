@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEMO_KEY } from "../../core/simulator/index.ts";
+import { DEMO_KEY } from "../../simulator/index.ts";
 
 const MAIN = join(import.meta.dirname, "../../cli/main.ts");
 const SECRET = "sekret0key0that0must0never0leak0"; // 32 chars

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Flavour, Simulator } from "../../core/simulator/index.ts";
+import type { Flavour, Simulator } from "../../simulator/index.ts";
 import { CASES, runCase, startFixtureSimulators, statusOf } from "../fixtures/responses/cases.ts";
 
 const DIR = join(import.meta.dirname, "../fixtures/responses");

@@ -1,6 +1,6 @@
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 
 const KEY_2C = "2c00000000000000000000000000000c"; // 2captcha, legacy and client-key
 const KEY_CS = "CAP-00000000000000000000000000000000000000"; // capsolver

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { Agent, request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef"; // captchaai account
 const KEY_RU = "ru00000000000000000000000000000r"; // rucaptcha account

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { getProvider } from "../../core/providers/registry.ts";
 import { parseSpendingStats } from "../../core/providers/spending-stats.ts";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { eventually, type Harness, newKey, sample, scrape, startHarness } from "./exporter-harness.ts";
 
 const HOUR = 3600;

@@ -3,7 +3,7 @@
  * GitHub REST API, both on loopback.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { startSimulator, type Simulator } from "../../core/simulator/index.ts";
+import { startSimulator, type Simulator } from "../../simulator/index.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 
 type Call = { fn: string; args: unknown[] };

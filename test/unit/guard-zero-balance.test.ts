@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { clientKeyError, legacyError } from "../../core/simulator/protocol.ts";
+import { clientKeyError, legacyError } from "../../simulator/protocol.ts";
 import { ZeroBalanceError } from "../../guard/errors.ts";
 import { zeroBalanceInReturned, zeroBalanceInThrown } from "../../guard/zero-balance.ts";
 

@@ -16,7 +16,7 @@ import { buildHttpJsonRequest, type HttpJsonSpec, httpJsonProvider, parseHttpJso
 import { parseHttpJsonSpec } from "../../core/providers/http-json-config.ts";
 import { getProvider } from "../../core/providers/registry.ts";
 import type { BalanceResult } from "../../core/providers/types.ts";
-import { type Fault, type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Fault, type Simulator, startSimulator } from "../../simulator/index.ts";
 import { leaksOf, UNSAFE_CHARS } from "../helpers/leaks.ts";
 
 const KEY = "hj-Key+with/odd=chars_0123456789abcdef";

@@ -12,8 +12,8 @@ import { PROTOCOL_NAMES } from "../../core/providers/define.ts";
 import { actionDescription, actionProviderInput, intervalTable, providerTable, readmeProviderInputRow } from "../../core/providers/describe.ts";
 import { getProvider } from "../../core/providers/registry.ts";
 import { FAILURE_REASONS } from "../../core/reasons.ts";
-import { startSimulator } from "../../core/simulator/index.ts";
-import { banCooldownMs, defaultCurrency, FLAVOURS } from "../../core/simulator/protocol.ts";
+import { startSimulator } from "../../simulator/index.ts";
+import { banCooldownMs, defaultCurrency, FLAVOURS } from "../../simulator/protocol.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const README = readFileSync(join(ROOT, "README.md"), "utf8");

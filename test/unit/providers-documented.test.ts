@@ -12,7 +12,7 @@ import { DEFINITIONS, getDefinition } from "../../core/providers/catalog.ts";
 import { transportFailure } from "../../core/providers/parse.ts";
 import { PROTOCOLS, parseFor } from "../../core/providers/provider.ts";
 import { getProvider } from "../../core/providers/registry.ts";
-import { type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { type Simulator, startSimulator } from "../../simulator/index.ts";
 import { DOCUMENTED, type DocumentedAnswer } from "../fixtures/documented/cases.ts";
 
 const DIR = fileURLToPath(new URL("../fixtures/documented/", import.meta.url));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseFault, type Simulator, startSimulator } from "../../core/simulator/index.ts";
+import { parseFault, type Simulator, startSimulator } from "../../simulator/index.ts";
 
 const KEY = "1b4f0e9851971998e732078544c96b36";
 

@@ -11,7 +11,7 @@ import {
   scenario,
   setBalanceNow,
   validateProcess,
-} from "../../core/simulator/spend.ts";
+} from "../../simulator/spend.ts";
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;

@@ -6,8 +6,8 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { InputError } from "../errors.ts";
-import { getDefinition } from "../providers/catalog.ts";
+import { InputError } from "../core/errors.ts";
+import { getDefinition } from "../core/providers/catalog.ts";
 import {
   banCode,
   banCooldownMs,

@@ -4,10 +4,10 @@
  * success fields). Pure: each function returns the status, headers and body a real service would send.
  * The simulator server and the recorded fixtures in test/fixtures/responses/ are both produced from here.
  */
-import { DEFINITIONS, getDefinition, isProviderName } from "../providers/catalog.ts";
-import { PROTOCOL_NAMES, type ProtocolName } from "../providers/define.ts";
-import { NOPECHA_ERROR_IDS } from "../providers/nopecha-status.ts";
-import type { ProviderName } from "../providers/types.ts";
+import { DEFINITIONS, getDefinition, isProviderName } from "../core/providers/catalog.ts";
+import { PROTOCOL_NAMES, type ProtocolName } from "../core/providers/define.ts";
+import { NOPECHA_ERROR_IDS } from "../core/providers/nopecha-status.ts";
+import type { ProviderName } from "../core/providers/types.ts";
 
 /** Which provider the simulator imitates where the providers differ. */
 export type Flavour = ProviderName;

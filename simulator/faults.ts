@@ -1,7 +1,7 @@
 /**
  * Faults the simulator can be told to produce, and their validation (for the control API).
  */
-import { DEFINITIONS } from "../providers/catalog.ts";
+import { DEFINITIONS } from "../core/providers/catalog.ts";
 import { type Protocol, PROTOCOLS } from "./protocol.ts";
 
 export type Fault =
