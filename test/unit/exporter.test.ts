@@ -220,12 +220,13 @@ describe("landing page", () => {
   });
 
   it("draws a bounded inline SVG chart, or says it is collecting", () => {
-    expect(balanceChart([], "USD")).toContain("collecting history");
+    expect(balanceChart([], "USD")).toContain("no balance yet");
+    expect(balanceChart([{ t: 1000, balance: 3 }], "USD")).toContain("collecting history");
     const svg = balanceChart(
       Array.from({ length: 50 }, (_, i) => ({ t: 1000 + i * 60, balance: 20 - i * 0.1 })),
       "USD",
     );
-    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 260 56"/);
+    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 320 84"/);
     expect(svg).toContain("<polyline");
     expect(svg).not.toMatch(/NaN|Infinity/);
   });
