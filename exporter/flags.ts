@@ -11,7 +11,7 @@ import type { NetworkOptions } from "../core/http.ts";
 import { PROVIDER_NAMES, type ProviderName } from "../core/providers/types.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
 
-/** Default port: 9866 is HDFS's DataNode transfer port, so we use 9877 (see README.md, "Flags"). */
+/** Default port: 9866 is HDFS's DataNode transfer port, so we use 9877 (docs/exporter.md, "Flags"). */
 export const DEFAULT_PORT = 9877;
 export const DEFAULT_LISTEN_ADDRESS = `:${DEFAULT_PORT}`;
 export const DEFAULT_TELEMETRY_PATH = "/metrics";

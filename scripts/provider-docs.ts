@@ -1,7 +1,8 @@
 /**
- * Rewrites what the README and action.yml say about the built-in providers from their definitions
- * (core/providers/services/*.ts): the provider and interval tables, the action's description and its
- * `provider` input. Run it after adding or changing a provider: `npm run docs:providers`.
+ * Rewrites what the docs and action.yml say about the built-in providers from their definitions
+ * (core/providers/services/*.ts): the provider table (docs/providers.md), the interval table
+ * (docs/exporter.md), the action's `provider` input row (docs/action.md), and action.yml's
+ * description and `provider` input. Run it after adding or changing a provider: `npm run docs:providers`.
  * test/unit/provider-definitions.test.ts fails while the files differ from what this writes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -30,21 +31,24 @@ function replaceBlock(text: string, pattern: RegExp, replacement: string, file: 
   return text.replace(pattern, () => replacement);
 }
 
-const readmePath = `${root}README.md`;
-let readme = readFileSync(readmePath, "utf8");
-readme = between(readme, "<!-- providers:", "<!-- /providers -->", providerTable(), "README.md");
-readme = between(readme, "<!-- provider-intervals:", "<!-- /provider-intervals -->", intervalTable(), "README.md");
-readme = replaceBlock(readme, /^\| `provider` \| `captchaai` \|.*$/m, readmeProviderInputRow(), "README.md");
-writeFileSync(readmePath, readme);
+/** Reads `file` (relative to the repository), applies `edit`, writes it back. */
+function rewrite(file: string, edit: (text: string) => string): void {
+  const path = `${root}${file}`;
+  writeFileSync(path, edit(readFileSync(path, "utf8")));
+}
 
-const actionPath = `${root}action.yml`;
-let action = readFileSync(actionPath, "utf8");
-action = replaceBlock(action, /^description: >-\n(?: {2}.*\n)+/m, `description: >-\n${wrap(actionDescription(), 104, "  ")}\n`, "action.yml");
-action = replaceBlock(
-  action,
-  /^ {2}provider:\n {4}description: (?:>-\n(?: {6}.*\n)+|.*\n)/m,
-  `  provider:\n    description: >-\n${wrap(actionProviderInput(), 104, "      ")}\n`,
-  "action.yml",
+rewrite("docs/providers.md", (t) => between(t, "<!-- providers:", "<!-- /providers -->", providerTable(), "docs/providers.md"));
+rewrite("docs/exporter.md", (t) =>
+  between(t, "<!-- provider-intervals:", "<!-- /provider-intervals -->", intervalTable(), "docs/exporter.md"),
 );
-writeFileSync(actionPath, action);
-process.stdout.write("README.md and action.yml rewritten from core/providers/services/\n");
+rewrite("docs/action.md", (t) => replaceBlock(t, /^\| `provider` \| `captchaai` \|.*$/m, readmeProviderInputRow(), "docs/action.md"));
+rewrite("action.yml", (t) => {
+  const described = replaceBlock(t, /^description: >-\n(?: {2}.*\n)+/m, `description: >-\n${wrap(actionDescription(), 104, "  ")}\n`, "action.yml");
+  return replaceBlock(
+    described,
+    /^ {2}provider:\n {4}description: (?:>-\n(?: {6}.*\n)+|.*\n)/m,
+    `  provider:\n    description: >-\n${wrap(actionProviderInput(), 104, "      ")}\n`,
+    "action.yml",
+  );
+});
+process.stdout.write("docs/providers.md, docs/exporter.md, docs/action.md and action.yml rewritten from core/providers/services/\n");

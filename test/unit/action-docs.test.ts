@@ -1,6 +1,6 @@
 /**
  * Keeps the documented inputs/outputs tables in sync with action.yml (names, defaults, both ways), and
- * action.yml's defaults in sync with the defaults the code applies. The tables are read from README.md,
+ * action.yml's defaults in sync with the defaults the code applies. The tables are read from docs/action.md,
  * after its `<!-- action-inputs -->` and `<!-- action-outputs -->` markers.
  */
 import { readFileSync } from "node:fs";
@@ -20,7 +20,7 @@ interface ActionYml {
 const action = parse(readFileSync(join(ROOT, "action.yml"), "utf8")) as ActionYml;
 
 function docText(): { file: string; text: string } {
-  return { file: "README.md", text: readFileSync(join(ROOT, "README.md"), "utf8") };
+  return { file: "docs/action.md", text: readFileSync(join(ROOT, "docs/action.md"), "utf8") };
 }
 
 /** The rows (cells, trimmed) of the first Markdown table after `marker`, header and separator dropped. */

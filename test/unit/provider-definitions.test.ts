@@ -1,6 +1,6 @@
 /**
  * One place per provider: every definition in core/providers/services/ is complete and cited, and the
- * registry, the price table, the simulator, the CLI's help, the README and action.yml agree with it.
+ * registry, the price table, the simulator, the CLI's help, the docs and action.yml agree with it.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -16,7 +16,7 @@ import { startSimulator } from "../../simulator/index.ts";
 import { banCooldownMs, defaultCurrency, FLAVOURS } from "../../simulator/protocol.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const doc = (file: string) => readFileSync(join(ROOT, file), "utf8");
 const ACTION = parse(readFileSync(join(ROOT, "action.yml"), "utf8")) as {
   description: string;
   inputs: Record<string, { description: string }>;
@@ -87,12 +87,12 @@ describe("provider definitions", () => {
 
   const HINT = "out of date with core/providers/services/: run npm run docs:providers";
 
-  it("the README's provider table is the registry", () => {
-    expect(between(README, "<!-- providers:", "<!-- /providers -->"), HINT).toBe(providerTable());
+  it("docs/providers.md's provider table is the registry", () => {
+    expect(between(doc("docs/providers.md"), "<!-- providers:", "<!-- /providers -->"), HINT).toBe(providerTable());
   });
 
-  it("the README's interval table is the registry", () => {
-    expect(between(README, "<!-- provider-intervals:", "<!-- /provider-intervals -->"), HINT).toBe(intervalTable());
+  it("docs/exporter.md's interval table is the registry", () => {
+    expect(between(doc("docs/exporter.md"), "<!-- provider-intervals:", "<!-- /provider-intervals -->"), HINT).toBe(intervalTable());
   });
 
   it("action.yml names exactly the registry's services and providers", () => {
@@ -101,8 +101,8 @@ describe("provider definitions", () => {
     for (const name of PROVIDER_NAMES) expect(actionProviderInput()).toContain(name);
   });
 
-  it("the README's action inputs list exactly the registry's providers", () => {
-    const row = README.split("\n").find((l) => l.startsWith("| `provider` |"));
+  it("docs/action.md's inputs list exactly the registry's providers", () => {
+    const row = doc("docs/action.md").split("\n").find((l) => l.startsWith("| `provider` |"));
     expect(row, HINT).toBe(readmeProviderInputRow());
   });
 
