@@ -8,7 +8,7 @@ import {
   hourOfDay,
   hourOfDayProfile,
 } from "./profile.ts";
-import { type Lull, projectRunway, type Trend } from "./project.ts";
+import { type NearTermScale, projectRunway, type RunwayProjection, type Trend } from "./project.ts";
 import { BinRing } from "./ring.ts";
 import { BAND_Z, type SpreadInputs, spendSpread } from "./band.ts";
 import { fitTrend, type SpendTrend } from "./trend.ts";
@@ -73,9 +73,8 @@ export const LULL_PROJECTION_FACTOR = 0.5 / (0.5 - LULL_PERMANENT_PRIOR);
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
 const LULL_EXIT_COVER = 20 * 60;
 
-
 /** Hours ahead projected at the active days' level when quiet days sit in the level window. */
-export const NEAR_HOURS = HOURS_PER_DAY;
+export const ACTIVE_DAYS_HOURS = HOURS_PER_DAY;
 
 /** Earlier days whose scatter must be known before the last day can move the level. */
 export const RECENT_MIN_DAYS = 2;
@@ -108,6 +107,33 @@ const SPREAD: SpreadInputs = {
   days: 0,
   trendSe: 0,
   trendHours: 0,
+};
+
+/** Sums over the fine bins of the last hour or two, against the expectation (see measureFine). */
+interface FineWindow {
+  /** Bins observed for at least MIN_BIN_COVER seconds, and those of them at SURGE_FACTOR times the expectation or more. */
+  covered: number;
+  elevatedBins: number;
+  /** Spend, expectation and observed seconds of the latest LATEST_BINS bins. */
+  latestSpend: number;
+  latestExpected: number;
+  latestCover: number;
+  /** The same over the last hour. */
+  hourSpend: number;
+  hourExpected: number;
+  hourCover: number;
+}
+
+/** Scratch for measureFine, shared by all estimators like DAY_SCRATCH (filled before each use). */
+const FINE_WINDOW: FineWindow = {
+  covered: 0,
+  elevatedBins: 0,
+  latestSpend: 0,
+  latestExpected: 0,
+  latestCover: 0,
+  hourSpend: 0,
+  hourExpected: 0,
+  hourCover: 0,
 };
 
 const EMPTY: RunwayEstimate = {
@@ -148,7 +174,17 @@ export class RunwayEstimator {
   private depositedTotal = 0;
   private observedSeconds = 0;
   private surge: Surge | null = null;
+  /** Spend rate of the surge in force above its base expectation (0 = none); set by updateSurge. */
+  private surgeExcess = 0;
   private estimate: RunwayEstimate = EMPTY;
+  /**
+   * Set by update() after each sample: spend and profile-weighted coverage of the level window with
+   * the current hour, and the spend level now (per second, before the profile; meaningless while
+   * the weight is 0).
+   */
+  private spendNow = 0;
+  private weightNow = 0;
+  private levelNow = 0;
   // caches derived from completed hours, refreshed when the hourly ring moves to a new hour
   private cacheHead = Number.NaN;
   private readonly shape = new Float64Array(HOURS_PER_DAY).fill(1);
@@ -158,8 +194,8 @@ export class RunwayEstimator {
   /** The same over the active days of the level window only (see activeDaysLevel). */
   private activeSpend = 0;
   private activeWeight = 0;
-  /** Reused for the near-term projection at the active days' level. */
-  private readonly near: Lull = { until: 0, factor: 1 };
+  /** Reused for the next day projected at the active days' level (a scale over 1, see estimateNow). */
+  private readonly activeDaysScale: NearTermScale = { until: 0, factor: 1 };
   /**
    * How far the median of the spend to come falls short of its mean (currency), from the skew of
    * hourly spend over the level window: 0 for steady spending, large for batch runs.
@@ -176,6 +212,17 @@ export class RunwayEstimator {
   private readonly trend: SpendTrend = { levelNow: 1, perHour: 0, se: Number.NaN, rawPerHour: 0, spanHours: 0 };
   /** Reused for the projection of a trend. */
   private readonly trendAhead: Trend = { perHour: 0, until: 0 };
+  /** Reused for the projections of the runway and its bound (the profiles are these arrays). */
+  private readonly projection: RunwayProjection = {
+    balance: 0,
+    now: 0,
+    level: 0,
+    hourShape: this.shape,
+    weekShape: this.week,
+    extraPerSecond: 0,
+    scale: null,
+    trend: null,
+  };
   /** The weekly level the trend is fitted against (set just before fitting). */
   private trendBase = 0;
   private readonly expectedAt = (h: number): number => this.trendBase * this.profileAt(h);
@@ -183,12 +230,12 @@ export class RunwayEstimator {
   private lullHours = 0;
   private lullFactor = 1;
   /** Reused for the projection, so that a sample allocates nothing but its estimate. */
-  private readonly lull: Lull = { until: 0, factor: 1 };
+  private readonly lull: NearTermScale = { until: 0, factor: 1 };
   /**
    * True when an hour of the level window before the fine ring's span spent at least SURGE_FACTOR times
    * its expectation: the account has spent in bursts before, so a surge must last longer than a burst.
    */
-  private burstsSeen = false;
+  private hasBurstHistory = false;
 
   /** Feeds one sample; returns the estimate after it. */
   observe(timestampSec: number, balance: number): RunwayEstimate {
@@ -221,7 +268,7 @@ export class RunwayEstimator {
     }
     this.lastT = timestampSec;
     this.lastBalance = balance;
-    this.estimate = this.compute();
+    this.reestimate();
     return this.estimate;
   }
 
@@ -246,7 +293,7 @@ export class RunwayEstimator {
     }
     if (used > 0 && !Number.isNaN(this.lastT)) {
       this.cacheHead = Number.NaN;
-      this.estimate = this.compute();
+      this.reestimate();
     }
     return used;
   }
@@ -285,7 +332,7 @@ export class RunwayEstimator {
     restoreRing(e.hourly, state.hourly);
     restoreRing(e.fine, state.fine);
     e.surge = state.surge ? { ...state.surge } : null;
-    if (state.last) e.estimate = e.compute();
+    if (state.last) e.reestimate();
     return e;
   }
 
@@ -312,7 +359,7 @@ export class RunwayEstimator {
     this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
     this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
     this.findLull(level);
-    this.burstsSeen = burstsSeen(ring, level, shape, week);
+    this.hasBurstHistory = anEarlierBurst(ring, level, shape, week);
     this.dayVar = this.dayScatter(level);
     this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
     this.trendBase = level;
@@ -527,29 +574,49 @@ export class RunwayEstimator {
     this.lullFactor = factor;
   }
 
-  private compute(): RunwayEstimate {
-    this.trendAhead.perHour = 0;
+  /** Recomputes the estimate after the bins changed: first the derived state (update), then the estimate from it. */
+  private reestimate(): void {
+    this.update();
+    this.estimate = this.estimateNow();
+  }
+
+  /**
+   * Brings the state derived from the bins up to date: the caches of completed hours (on a new
+   * hour), the level now, and the surge (which may begin or end here).
+   */
+  private update(): void {
     const ring = this.hourly;
     if (ring.head !== this.cacheHead) this.refreshHourCache();
-    const shape = this.shape;
     const cur = ring.slot(ring.head);
-    const spend = this.completedSpend + ring.spend[cur]!;
-    const weight = this.completedWeight + ring.cover[cur]! * this.profileAt(ring.head);
-    if (!(weight > 0)) return this.result(null, null);
+    this.spendNow = this.completedSpend + ring.spend[cur]!;
+    this.weightNow = this.completedWeight + ring.cover[cur]! * this.profileAt(ring.head);
+    if (!(this.weightNow > 0)) return;
     const trending = this.trend.perHour !== 0;
-    const level = (spend / weight) * (trending ? this.trend.levelNow : this.recentScale);
-    const extra = this.updateSurge(level);
+    this.levelNow = (this.spendNow / this.weightNow) * (trending ? this.trend.levelNow : this.recentScale);
+    this.updateSurge(this.levelNow);
+  }
+
+  /** The estimate from the state update() left; changes nothing but the reused scratch objects. */
+  private estimateNow(): RunwayEstimate {
+    const spend = this.spendNow;
+    const weight = this.weightNow;
+    if (!(weight > 0)) return this.result(null, null, 0);
+    const ring = this.hourly;
+    const cur = ring.slot(ring.head);
+    const trending = this.trend.perHour !== 0;
+    const level = this.levelNow;
+    const extra = this.surgeExcess;
     const base = this.surge ? this.surge.baseLevel : level;
     const balance = this.lastBalance;
-    let lull = this.surge === null ? this.currentLull(base) : null;
-    if (lull === null && this.surge === null && this.activeWeight > 0 && !trending) {
+    let scale: NearTermScale | null = this.surge === null ? this.currentLull(base) : null;
+    if (scale === null && this.surge === null && this.activeWeight > 0 && !trending) {
       // active now, after quiet days: the next day is a day like the active ones
       const curWeight = ring.cover[cur]! * this.profileAt(ring.head);
       const active = ((this.activeSpend + ring.spend[cur]!) / (this.activeWeight + curWeight)) * this.recentScale;
       if (active > base && base > 0) {
-        lull = this.near;
-        lull.until = (ring.head + NEAR_HOURS) * HOUR;
-        lull.factor = active / base;
+        scale = this.activeDaysScale;
+        scale.until = (ring.head + ACTIVE_DAYS_HOURS) * HOUR;
+        scale.factor = active / base;
       }
     }
     let ahead: Trend | null = null;
@@ -558,8 +625,16 @@ export class RunwayEstimator {
       ahead.perHour = this.trend.perHour;
       ahead.until = this.lastT + this.trend.spanHours * HOUR;
     }
-    let runway = projectRunway(balance, this.lastT, base, shape, extra, lull, this.week, ahead);
-    if (runway === null) return this.result(null, null);
+    const trendPerHour = ahead ? ahead.perHour : 0;
+    const projection = this.projection;
+    projection.balance = balance;
+    projection.now = this.lastT;
+    projection.level = base;
+    projection.extraPerSecond = extra;
+    projection.scale = scale;
+    projection.trend = ahead;
+    let runway = projectRunway(projection);
+    if (runway === null) return this.result(null, null, trendPerHour);
     if (runway > 0 && this.skewShift > 0) {
       // The runway is the first time the spend reaches the balance, so its median is when the
       // *median* of the spend to come equals the balance. Spend that comes in bursts is skewed to
@@ -579,43 +654,49 @@ export class RunwayEstimator {
     }
     const rate =
       runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
-    // the pessimistic bound: the time by which the projected spend, raised by BAND_Z standard
-    // deviations of log spend over that time, reaches the balance
-    let low = runway;
-    if (runway > 0) {
-      const x = SPREAD;
-      x.hourVar = this.hourSd * this.hourSd;
-      x.levelObs = this.hourSd > 0 ? (spend * spend) / ((weight / HOUR) * x.hourVar) : Number.POSITIVE_INFINITY;
-      x.dayVar = this.dayVar;
-      x.days = this.dayCount;
-      // a rise the tests did not let into the projection may still be there
-      const t = this.trend;
-      x.trendSe = t.se + Math.max(0, t.rawPerHour - this.trendAhead.perHour);
-      x.trendHours = this.trend.spanHours;
-      // the spread over the runway, then over the shorter horizon it points to (as if runway were
-      // proportional to balance), then one projection of the balance so reduced
-      x.spend = balance;
-      x.hours = runway / HOUR;
-      x.hours = (runway * Math.exp(-BAND_Z * spendSpread(x))) / HOUR;
-      const b = balance * Math.exp(-BAND_Z * spendSpread(x));
-      const r = projectRunway(b, this.lastT, base, shape, extra, lull, this.week, ahead);
-      if (r !== null) low = Math.min(r, runway);
-    }
-    return this.result(runway, rate, low);
+    const low = runway > 0 ? this.lowerBound(runway, trendPerHour) : runway;
+    return this.result(runway, rate, trendPerHour, low);
+  }
+
+  /**
+   * The pessimistic bound of a (positive) median `runway`: the time by which the projected spend,
+   * raised by BAND_Z standard deviations of log spend over that time, reaches the balance. Reuses
+   * the projection estimateNow has just made, with a smaller balance.
+   */
+  private lowerBound(runway: number, trendPerHour: number): number {
+    const balance = this.lastBalance;
+    const x = SPREAD;
+    x.hourVar = this.hourSd * this.hourSd;
+    x.levelObs =
+      this.hourSd > 0 ? (this.spendNow * this.spendNow) / ((this.weightNow / HOUR) * x.hourVar) : Number.POSITIVE_INFINITY;
+    x.dayVar = this.dayVar;
+    x.days = this.dayCount;
+    // a rise the tests did not let into the projection may still be there
+    const t = this.trend;
+    x.trendSe = t.se + Math.max(0, t.rawPerHour - trendPerHour);
+    x.trendHours = this.trend.spanHours;
+    // the spread over the runway, then over the shorter horizon it points to (as if runway were
+    // proportional to balance), then one projection of the balance so reduced
+    x.spend = balance;
+    x.hours = runway / HOUR;
+    x.hours = (runway * Math.exp(-BAND_Z * spendSpread(x))) / HOUR;
+    this.projection.balance = balance * Math.exp(-BAND_Z * spendSpread(x));
+    const r = projectRunway(this.projection);
+    return r !== null ? Math.min(r, runway) : runway;
   }
 
   /** The one object a sample allocates: the estimate handed to the caller. */
   private result(
     runwaySeconds: number | null,
     spendRatePerSecond: number | null,
+    trendPerHour: number,
     runwayLowerBoundSeconds: number | null = runwaySeconds,
   ): RunwayEstimate {
-    const perHour = this.trendAhead.perHour;
     return {
       runwaySeconds,
       runwayLowerBoundSeconds,
       spendRatePerSecond,
-      trendPerDay: perHour === 0 ? 0 : Math.expm1(perHour * HOURS_PER_DAY),
+      trendPerDay: trendPerHour === 0 ? 0 : Math.expm1(trendPerHour * HOURS_PER_DAY),
       spentTotal: this.spentTotal,
       depositedTotal: this.depositedTotal,
     };
@@ -626,7 +707,7 @@ export class RunwayEstimator {
    * it has lasted so far, then the profile's level resumes. Spending at the expectation in the
    * current hour ends it at once.
    */
-  private currentLull(level: number): Lull | null {
+  private currentLull(level: number): NearTermScale | null {
     if (this.lullHours === 0) return null;
     const ring = this.hourly;
     // the current hour once observed long enough, else the last completed one
@@ -641,22 +722,40 @@ export class RunwayEstimator {
     return lull;
   }
 
-  /** Updates the surge state; returns the excess spend rate to add to the projection (0 if none). */
-  private updateSurge(level: number): number {
-    if (this.observedSeconds < SURGE_MIN_HISTORY) return 0;
-    const fine = this.fine;
-    const base = this.surge ? this.surge.baseLevel : level;
-    let covered = 0;
-    let elevatedBins = 0;
-    let latestSpend = 0;
-    let latestExpected = 0;
-    let latestCover = 0;
-    let hourSpend = 0;
-    let hourExpected = 0;
-    let hourCover = 0;
+  /**
+   * Begins or ends the surge at spend level `level`, and sets surgeExcess: the spend rate of the last
+   * hour above the pre-surge expectation while a surge is in force, else 0.
+   */
+  private updateSurge(level: number): void {
+    this.surgeExcess = 0;
+    if (this.observedSeconds < SURGE_MIN_HISTORY) return;
     // an account that has spent in bursts (of up to about an hour) before, or whose hourly noise is not
     // known yet (under a day of history), must stay elevated for two hours: a single batch run is shorter
-    const hours = this.burstsSeen || !Number.isFinite(this.hourSd) ? 2 : 1;
+    const hours = this.hasBurstHistory || !Number.isFinite(this.hourSd) ? 2 : 1;
+    const w = this.measureFine(this.surge ? this.surge.baseLevel : level, hours);
+    if (this.surge === null) {
+      if (!this.surgeElevated(w, hours)) return;
+      this.surge = { since: this.lastT, baseLevel: level };
+    } else if (w.latestCover >= MIN_LATEST_COVER && w.latestSpend < SURGE_EXIT_FACTOR * w.latestExpected) {
+      this.surge = null;
+      return;
+    }
+    if (!(w.hourCover > 0)) return;
+    this.surgeExcess = Math.max(0, (w.hourSpend - w.hourExpected) / w.hourCover);
+  }
+
+  /** Sums over the fine bins of the last `hours` hours against the expectation at `base` (into FINE_WINDOW). */
+  private measureFine(base: number, hours: number): FineWindow {
+    const fine = this.fine;
+    const w = FINE_WINDOW;
+    w.covered = 0;
+    w.elevatedBins = 0;
+    w.latestSpend = 0;
+    w.latestExpected = 0;
+    w.latestCover = 0;
+    w.hourSpend = 0;
+    w.hourExpected = 0;
+    w.hourCover = 0;
     for (let i = 0; i < hours * HOUR_BINS; i++) {
       const b = fine.head - i;
       const s = fine.slot(b);
@@ -664,37 +763,34 @@ export class RunwayEstimator {
       const spend = fine.spend[s]!;
       const expected = base * this.profileAt(Math.floor((b * FINE_WIDTH) / HOUR)) * c;
       if (c >= MIN_BIN_COVER) {
-        covered++;
-        if (spend > 0 && spend >= SURGE_FACTOR * expected) elevatedBins++;
+        w.covered++;
+        if (spend > 0 && spend >= SURGE_FACTOR * expected) w.elevatedBins++;
       }
       if (i >= HOUR_BINS) continue;
       if (i < LATEST_BINS) {
-        latestSpend += spend;
-        latestExpected += expected;
-        latestCover += c;
+        w.latestSpend += spend;
+        w.latestExpected += expected;
+        w.latestCover += c;
       }
-      hourSpend += spend;
-      hourExpected += expected;
-      hourCover += c;
+      w.hourSpend += spend;
+      w.hourExpected += expected;
+      w.hourCover += c;
     }
+    return w;
+  }
+
+  /** Whether the fine bins of the last `hours` hours show a surge beginning. */
+  private surgeElevated(w: FineWindow, hours: number): boolean {
     // like a lull, a surge must stand out from the hour-to-hour noise of the history (once a day of
     // it is known): an account whose batch runs have spent this much in an hour before is not surging
     const significant =
       !Number.isFinite(this.hourSd) ||
-      hourSpend - hourExpected >= SURGE_MIN_Z * this.hourSd * Math.sqrt(hourCover / HOUR);
-    const elevated =
-      covered >= hours * MIN_COVERED_BINS &&
-      elevatedBins >= Math.max(covered - hours, hours * MIN_ELEVATED_BINS) &&
-      significant;
-    if (this.surge === null) {
-      if (!elevated) return 0;
-      this.surge = { since: this.lastT, baseLevel: level };
-    } else if (latestCover >= MIN_LATEST_COVER && latestSpend < SURGE_EXIT_FACTOR * latestExpected) {
-      this.surge = null;
-      return 0;
-    }
-    if (!(hourCover > 0)) return 0;
-    return Math.max(0, (hourSpend - hourExpected) / hourCover);
+      w.hourSpend - w.hourExpected >= SURGE_MIN_Z * this.hourSd * Math.sqrt(w.hourCover / HOUR);
+    return (
+      w.covered >= hours * MIN_COVERED_BINS &&
+      w.elevatedBins >= Math.max(w.covered - hours, hours * MIN_ELEVATED_BINS) &&
+      significant
+    );
   }
 }
 
@@ -737,7 +833,7 @@ function hourMoments(
  * fine ring's span (so a surge going on now is not its own precedent), spent at least SURGE_FACTOR
  * times what the profile expected. O(LEVEL_HOURS).
  */
-function burstsSeen(ring: BinRing, level: number, shape: ArrayLike<number>, week: ArrayLike<number>): boolean {
+function anEarlierBurst(ring: BinRing, level: number, shape: ArrayLike<number>, week: ArrayLike<number>): boolean {
   if (!(level > 0)) return false;
   const last = ring.head - (FINE_BINS * FINE_WIDTH) / HOUR;
   for (let h = Math.max(ring.head - LEVEL_HOURS, ring.head - ring.count + 1); h < last; h++) {

@@ -1,7 +1,10 @@
 import { DAY, DAYS_PER_WEEK, dayOfWeek, HOUR, HOURS_PER_DAY, hourOfDay } from "./profile.ts";
 
-/** A stretch of lower spending projected from now on: the level times `factor` until `until` (unix seconds). */
-export interface Lull {
+/**
+ * The level scaled by `factor` from now until `until` (unix seconds): under 1 for a lull, over 1
+ * for a day at the active days' level after quiet ones.
+ */
+export interface NearTermScale {
   until: number;
   factor: number;
 }
@@ -12,32 +15,46 @@ export interface Trend {
   until: number;
 }
 
+/** What projectRunway projects: the balance and the spend rate from `now` on. */
+export interface RunwayProjection {
+  /** Balance to be spent (currency). */
+  balance: number;
+  /** Start of the projection (unix seconds). */
+  now: number;
+  /** Spend per second before the profiles. */
+  level: number;
+  /** 24 hour-of-day multipliers of the level (mean 1). */
+  hourShape: ArrayLike<number>;
+  /** 7 day-of-week multipliers of the level (mean 1); null or absent = flat. */
+  weekShape?: ArrayLike<number> | null;
+  /** Spend per second added on top of the profiled level (a surge's excess). */
+  extraPerSecond: number;
+  /** A near-term scaling of the level; null or absent = none. */
+  scale?: NearTermScale | null;
+  /** A trend of the level; null or absent = none. */
+  trend?: Trend | null;
+}
+
 /**
  * Seconds until `balance` is consumed when, from time `now` on, spending runs at
- * `level * shape[hour of day] * week[day of week] + extra` per second (shape has mean 1 over the
- * 24 hours, week over the 7 days; null = flat). `lull`, if given, scales the level by its factor
- * until its end; `trend`, if given, multiplies the level by exp(perHour * hours from now) until its
- * end and by its final value after it (the rate integrated as it grows, not today's divided into the
- * balance). Walks hour by hour through the lull, the trend and to the next midnight, whole weeks at
- * once, then day by day and hour by hour: O(lull and trend hours + 7 + 2 * 24). Returns null when
- * nothing would ever be spent.
+ * `level * hourShape[hour of day] * weekShape[day of week] + extraPerSecond` per second. `scale`
+ * multiplies the level by its factor until its end; `trend` multiplies the level by
+ * exp(perHour * hours from now) until its end and by its final value after it (the rate integrated
+ * as it grows, not today's divided into the balance). Walks hour by hour through the scale, the
+ * trend and to the next midnight, whole weeks at once, then day by day and hour by hour:
+ * O(scale and trend hours + 7 + 2 * 24). Returns null when nothing would ever be spent.
  */
-export function projectRunway(
-  balance: number,
-  now: number,
-  level: number,
-  shape: ArrayLike<number>,
-  extra: number,
-  lull: Lull | null = null,
-  week: ArrayLike<number> | null = null,
-  trend: Trend | null = null,
-): number | null {
+export function projectRunway(p: RunwayProjection): number | null {
+  const { balance, now, level, hourShape: shape, extraPerSecond: extra } = p;
+  const week = p.weekShape ?? null;
+  const scale = p.scale ?? null;
+  const trend = p.trend ?? null;
   if (balance <= 0) return 0;
   if (!((level + extra) * DAY > 0)) return null;
   const trendEnd = trend && trend.perHour !== 0 ? Math.floor(trend.until / HOUR) : Number.NEGATIVE_INFINITY;
   const perHour = trend ? trend.perHour : 0;
-  const lullEnd = lull ? Math.floor(lull.until / HOUR) : Number.NEGATIVE_INFINITY;
-  const lullFactor = lull ? lull.factor : 1;
+  const scaleEnd = scale ? Math.floor(scale.until / HOUR) : Number.NEGATIVE_INFINITY;
+  const scaleFactor = scale ? scale.factor : 1;
   let shapeSum = 0;
   for (let i = 0; i < HOURS_PER_DAY; i++) shapeSum += shape[i]!;
   // the trend's multiplier for the hour being walked (at its middle), stepped by one hour's growth;
@@ -49,7 +66,7 @@ export function projectRunway(
   let nextMult = trending ? Math.exp((perHour * ((startHour + 1.5) * HOUR - now)) / HOUR) : 1;
   const endMult = trending ? Math.exp((perHour * (trendEnd * HOUR - now)) / HOUR) : 1;
   const rateAt = (h: number): number =>
-    level * mult * shape[hourOfDay(h)]! * (week ? week[dayOfWeek(h)]! : 1) * (h < lullEnd ? lullFactor : 1) + extra;
+    level * mult * shape[hourOfDay(h)]! * (week ? week[dayOfWeek(h)]! : 1) * (h < scaleEnd ? scaleFactor : 1) + extra;
   let remaining = balance;
   let hour = Math.floor(now / HOUR);
   // rest of the current hour
@@ -60,8 +77,8 @@ export function projectRunway(
   remaining -= spend;
   let elapsed = firstEnd - now;
   hour++;
-  // hour by hour through the rest of a lull or trend and up to the next midnight
-  while (hour < lullEnd || hour < trendEnd || hourOfDay(hour) !== 0) {
+  // hour by hour through the rest of a scale or trend and up to the next midnight
+  while (hour < scaleEnd || hour < trendEnd || hourOfDay(hour) !== 0) {
     if (trending) {
       if (hour < trendEnd) {
         mult = nextMult;

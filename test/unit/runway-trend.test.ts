@@ -109,11 +109,11 @@ describe("projectRunway with a trend", () => {
   it("matches the integral of an exponentially growing rate, then holds the rate at the trend's end", () => {
     const now = T0;
     const perHour = Math.log(1.5) / 24;
-    const hours = projectRunway(100, now, 1 / HOUR, FLAT, 0, null, null, { perHour, until: now + 1000 * HOUR })! / HOUR;
+    const hours = projectRunway({ balance: 100, now, level: 1 / HOUR, hourShape: FLAT, extraPerSecond: 0, trend: { perHour, until: now + 1000 * HOUR } })! / HOUR;
     expect(Math.abs(hours / integrated(100, 1, 0.5) - 1)).toBeLessThan(0.01);
     // trend for 24 h only: 1.5x reached, then flat
     const spent24 = (1 / perHour) * (1.5 - 1);
-    const held = projectRunway(100, now, 1 / HOUR, FLAT, 0, null, null, { perHour, until: now + 24 * HOUR })! / HOUR;
+    const held = projectRunway({ balance: 100, now, level: 1 / HOUR, hourShape: FLAT, extraPerSecond: 0, trend: { perHour, until: now + 24 * HOUR } })! / HOUR;
     expect(Math.abs(held / (24 + (100 - spent24) / 1.5) - 1)).toBeLessThan(0.01);
   });
 });

@@ -357,18 +357,18 @@ describe("runway estimator state", () => {
 describe("projectRunway", () => {
   const flat = new Array(24).fill(1);
   it("is balance / rate for a flat profile", () => {
-    expect(projectRunway(100, T0 + 1234, 0.01, flat, 0)).toBeCloseTo(10_000, 6);
-    expect(projectRunway(100, T0, 0.005, flat, 0.005)).toBeCloseTo(10_000, 6);
-    expect(projectRunway(1e6, T0, 1e-3, flat, 0)).toBeCloseTo(1e9, 0);
+    expect(projectRunway({ balance: 100, now: T0 + 1234, level: 0.01, hourShape: flat, extraPerSecond: 0 })).toBeCloseTo(10_000, 6);
+    expect(projectRunway({ balance: 100, now: T0, level: 0.005, hourShape: flat, extraPerSecond: 0.005 })).toBeCloseTo(10_000, 6);
+    expect(projectRunway({ balance: 1e6, now: T0, level: 1e-3, hourShape: flat, extraPerSecond: 0 })).toBeCloseTo(1e9, 0);
   });
   it("walks through quiet hours", () => {
     const shape = flat.map((_, h) => (h < 12 ? 2 : 0)); // spend only before noon UTC
     // at 10:00 with 3 hours' worth of the busy rate: 2 busy hours, 12 quiet ones, 1 more busy hour
-    expect(projectRunway(3 * 2 * 3600, T0 + 10 * HOUR, 1, shape, 0)).toBeCloseTo(15 * HOUR, 6);
+    expect(projectRunway({ balance: 3 * 2 * 3600, now: T0 + 10 * HOUR, level: 1, hourShape: shape, extraPerSecond: 0 })).toBeCloseTo(15 * HOUR, 6);
   });
   it("is 0 at a non-positive balance and null without spend", () => {
-    expect(projectRunway(0, T0, 1, flat, 0)).toBe(0);
-    expect(projectRunway(-3, T0, 1, flat, 0)).toBe(0);
-    expect(projectRunway(5, T0, 0, flat, 0)).toBeNull();
+    expect(projectRunway({ balance: 0, now: T0, level: 1, hourShape: flat, extraPerSecond: 0 })).toBe(0);
+    expect(projectRunway({ balance: -3, now: T0, level: 1, hourShape: flat, extraPerSecond: 0 })).toBe(0);
+    expect(projectRunway({ balance: 5, now: T0, level: 0, hourShape: flat, extraPerSecond: 0 })).toBeNull();
   });
 });
