@@ -1,6 +1,6 @@
 /**
  * Reading a balance once, for the CLI and the action: transient failures are retried with exponential
- * back-off and full jitter within a deadline; `auth`, `no_funds`, `banned` and failures marked
+ * back-off and equal jitter (see backoffDelay) within a deadline; `auth`, `no_funds`, `banned` and failures marked
  * `transient: false` (an untrusted TLS certificate, proxy credentials refused) never are.
  * (The exporter schedules its own polls instead: see exporter/.)
  */
@@ -30,7 +30,11 @@ export interface ReadBalanceOptions {
 
 export type ReadBalanceResult = BalanceResult & { readonly attempts: number };
 
-/** Delay before retry number `retry` (1-based): full jitter over an exponential ceiling. */
+/**
+ * Delay before retry number `retry` (1-based): "equal jitter", uniform between half of and the whole
+ * exponential ceiling (baseDelayMs doubled each retry), so retries spread out but never come sooner
+ * than half the ceiling, as full jitter (uniform from 0) could.
+ */
 export function backoffDelay(retry: number, baseDelayMs: number, random: () => number): number {
   const ceiling = baseDelayMs * 2 ** (retry - 1);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));

@@ -1,6 +1,13 @@
 /**
  * Provider error codes → our closed set of failure reasons: the codes the res.php and client-key
- * families share; each provider's definition adds its own (services/*.ts, `errorCodes`). Sources: ../shared/reference/provider-apis.md.
+ * families share; each provider's definition adds its own (services/*.ts, `errorCodes`). Sources,
+ * the providers' public API documentation:
+ * - CaptchaAI: https://docs.captchaai.com (error codes, "API error handling");
+ * - 2Captcha: https://2captcha.com/api-docs/error-codes; the res.php quota codes `ERROR: 1004` and
+ *   `ERROR: 1005` from 2Captcha support, quoted in https://github.com/PokeAlert/PokeAlert/issues/431;
+ * - Anti-Captcha: https://anti-captcha.com/apidoc/errors;
+ * - CapSolver: https://docs.capsolver.com (error codes);
+ * - CapMonster Cloud: https://docs.capmonster.cloud ("block reason").
  */
 import type { FailureReason } from "../reasons.ts";
 
@@ -19,7 +26,7 @@ const CODES: Readonly<Record<string, FailureReason>> = {
   ERROR_IP_BLOCKED: "banned",
   ERROR_KEY_TEMP_BLOCKED: "banned",
   "ERROR: 1004": "banned",
-  // too many requests
+  // too many requests (MAX_USER_TURN is reported for res.php in third-party posts, not in the docs)
   ERROR_TOO_MUCH_REQUESTS: "rate_limited",
   ERROR_RATE_LIMIT: "rate_limited",
   MAX_USER_TURN: "rate_limited",
