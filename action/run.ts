@@ -79,6 +79,7 @@ async function check(inputs: ActionInputs, provider: Provider, secrets: readonly
       ...(inputs.currency ? { currency: inputs.currency } : {}),
       batch: inputs.batch,
       priceOverrides: inputs.prices,
+      declarePrice: (type) => `the prices input, e.g. "${type}: 0.002"`,
       marginBp: inputs.marginBp,
       reserve: inputs.reserve,
       retries: inputs.retries,

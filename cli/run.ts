@@ -3,6 +3,34 @@ import { commands } from "./commands/index.ts";
 
 class UsageError extends Error {}
 
+const HELP_HINT = "Run 'captcha-runway --help' for usage.";
+
+/** `--api-key`, `--api_key`, `--apiKey`, `--apikey`, with or without `=value`, and their one-dash forms. */
+const KEY_FLAG = /^--?api[-_]?key(?:=|$)/i;
+
+/** The refusal of a key given on the command line; names neither the key nor the argument that held it. */
+export const KEY_ON_COMMAND_LINE =
+  "--api-key: keys are read from CAPTCHA_API_KEY or --api-key-file, never the command line (where other users and shell history see them)";
+
+/**
+ * Refuses a key flag before yargs sees it: yargs would name the key itself in "Unknown argument: <key>"
+ * (`--api-key KEY`). Arguments after `--` are not flags.
+ */
+function refuseKeyOnCommandLine(argv: readonly string[]): void {
+  const end = argv.indexOf("--");
+  if ((end === -1 ? argv : argv.slice(0, end)).some((a) => KEY_FLAG.test(a))) throw new Error(KEY_ON_COMMAND_LINE);
+}
+
+/** Re-words yargs' own messages: the flag as the user writes it, and what it expects. */
+function usageMessage(msg: string): string {
+  const missing = /^Not enough arguments following: (.+)$/.exec(msg);
+  if (missing) {
+    const flag = `--${missing[1]}`;
+    return `${flag}: needs a value after it (a value starting with "-" that is not a number is written ${flag}=VALUE)`;
+  }
+  return msg;
+}
+
 /** The captcha-runway parser: every command, strict flags, usage errors thrown as UsageError. */
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
 function cliParser(argv: string[], list: readonly CommandModule<any, any>[]): Argv {
@@ -10,15 +38,17 @@ function cliParser(argv: string[], list: readonly CommandModule<any, any>[]): Ar
     .scriptName("captcha-runway")
     .usage("$0 <command> [options]")
     .strict()
-    .demandCommand(1, "Name a command: see 'captcha-runway --help'.")
+    .demandCommand(1, `no command given; expected one of ${list.map((c) => String(c.command).split(" ")[0]).join(", ")}`)
     .recommendCommands()
     .help()
     .alias("h", "help")
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      // throwing stops yargs before any command handler runs
-      throw err ?? new UsageError(msg);
+      // throwing stops yargs before any command handler runs; yargs' own complaints (YError) are
+      // usage errors too, worded for the user
+      if (err && err.name !== "YError") throw err;
+      throw new UsageError(usageMessage(msg ?? err?.message ?? "bad arguments"));
     });
   for (const command of list) parser.command(command);
   return parser;
@@ -31,9 +61,10 @@ function cliParser(argv: string[], list: readonly CommandModule<any, any>[]): Ar
  */
 export async function runCli(argv: string[]): Promise<number> {
   try {
+    refuseKeyOnCommandLine(argv);
     await cliParser(argv, commands).parseAsync();
   } catch (err) {
-    const hint = err instanceof UsageError ? "\nRun 'captcha-runway --help' for usage." : "";
+    const hint = err instanceof UsageError ? `\n${HELP_HINT}` : "";
     process.stderr.write(`captcha-runway: ${(err as Error).message}${hint}\n`);
     return 2;
   }
@@ -46,6 +77,7 @@ export async function runCli(argv: string[]): Promise<number> {
  * would print. Used by the tests that hold documented commands to the CLI.
  */
 export async function parseCli(argv: string[]): Promise<{ command: string; args: Record<string, unknown> }> {
+  refuseKeyOnCommandLine(argv);
   let command = "";
   const parseOnly = commands.map((c) => ({
     ...c,

@@ -45,8 +45,8 @@ export function withProviderOptions<T>(y: Argv<T>): Argv<T & ProviderArgs> {
       describe: "HTTP(S) proxy for the provider calls, http://[user:password@]host:port (default: $HTTPS_PROXY / $HTTP_PROXY, except $NO_PROXY)",
     })
     .option("tls.ca-file", { type: "string", describe: "PEM file of CA certificates to trust besides Node's (a company proxy's CA); or $NODE_EXTRA_CA_CERTS" })
-    .option("timeout", { type: "string", default: "30s", describe: "Give up after this long, retries included (e.g. 30s, 2m; 1s to 10m)" })
-    .option("retries", { type: "string", default: "2", describe: `Retries of transient failures, 0 to ${MAX_RETRIES} (never of a rejected key)` })
+    .option("timeout", { type: "string", nargs: 1, default: "30s", describe: "Give up after this long, retries included (e.g. 30s, 2m; 1s to 10m)" })
+    .option("retries", { type: "string", nargs: 1, default: "2", describe: `Retries of transient failures, 0 to ${MAX_RETRIES} (never of a rejected key)` })
     .option("json", { type: "boolean", default: false, describe: "Print one JSON object on stdout" }) as Argv<T & ProviderArgs>;
 }
 

@@ -3,7 +3,7 @@
  * then price the batch against it. Input errors are thrown as InputError before any request is sent.
  */
 import { readBalance, type RetryInfo } from "./balance.ts";
-import { type BatchLine, type BatchQuote, effectivePrices, type PriceTable, priceBatch, requirePrices } from "./pricing.ts";
+import { type BatchLine, type BatchQuote, type DeclarePrice, effectivePrices, type PriceTable, priceBatch, requirePrices } from "./pricing.ts";
 import type { NetworkOptions } from "./http.ts";
 import type { BalanceFailure, Provider } from "./providers/types.ts";
 
@@ -22,6 +22,8 @@ export interface BudgetCheckInput {
   readonly deadlineMs: number;
   readonly baseDelayMs?: number;
   readonly onRetry?: (info: RetryInfo) => void;
+  /** How the user declares a price for a type without one, in the error (e.g. `--price T=0.002`). */
+  readonly declarePrice?: DeclarePrice;
 }
 
 export type BudgetCheckResult =
@@ -32,7 +34,7 @@ export async function runBudgetCheck(input: BudgetCheckInput): Promise<BudgetChe
   const currency = input.currency ?? input.provider.defaultCurrency;
   const prices = effectivePrices(input.provider.name, currency, input.priceOverrides);
   // a missing price is the user's mistake: say so before spending a request on it
-  requirePrices(input.batch, prices, currency);
+  requirePrices(input.batch, prices, currency, input.declarePrice);
   const result = await readBalance(
     input.provider,
     { apiKey: input.apiKey, ...(input.apiUrl ? { apiUrl: input.apiUrl } : {}), ...(input.network ? { network: input.network } : {}) },

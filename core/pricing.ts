@@ -5,7 +5,8 @@
 import { InputError } from "./errors.ts";
 import { parseCount } from "./count.ts";
 import { fromMicros, type Micros, MONEY_DECIMALS, sumMicros, timesCount, toMicros, withMarginBp } from "./money.ts";
-import { getDefinition, isProviderName } from "./providers/catalog.ts";
+import { closestMatch } from "./edit-distance.ts";
+import { DEFINITIONS, getDefinition, isProviderName } from "./providers/catalog.ts";
 
 /** Price of one solve per CAPTCHA type, in the currency of the account's balance. */
 export type PriceTable = Readonly<Record<string, number>>;
@@ -39,6 +40,21 @@ export function defaultPrices(provider: string): PriceTable {
   return { ...SEED_PRICES, ...own };
 }
 
+/**
+ * The types of `types` whose price in `prices` is a built-in illustrative one (SEED_PRICES, where the
+ * provider publishes none, e.g. CaptchaAI, which bills by thread plans): not the provider's published
+ * figure, not in `declared` (the user's own) and equal to the seed figure (an accounts file's price
+ * that differs from it is the user's).
+ */
+export function illustrativePriceTypes(provider: string, prices: PriceTable, declared: PriceTable, types: readonly string[]): string[] {
+  if (!isProviderName(provider)) return [];
+  const published = getDefinition(provider).prices;
+  return types.filter((t) => declared[t] === undefined && published[t] === undefined && SEED_PRICES[t] !== undefined && prices[t] === SEED_PRICES[t]);
+}
+
+/** Every CAPTCHA type a built-in price is known for, with any provider. */
+export const KNOWN_CAPTCHA_TYPES: readonly string[] = [...new Set([...Object.keys(SEED_PRICES), ...DEFINITIONS.flatMap((d) => Object.keys(d.prices))])].sort();
+
 /** Canonical spelling of a CAPTCHA type: lower case, `-` and spaces as `_` (`reCAPTCHA-v2` → `recaptcha_v2`). */
 export function normaliseType(raw: string): string {
   return raw.trim().toLowerCase().replace(/[\s-]+/g, "_");
@@ -60,14 +76,22 @@ export function parseCaptchaType(type: string, where: string): string {
   return t;
 }
 
+/**
+ * A likely intended spelling of a CAPTCHA type that has no price (`recaptcha_v22` → `recaptcha_v2`):
+ * the closest of the known types and `also` by edit distance (core/edit-distance.ts), if close enough.
+ */
+export function suggestCaptchaType(type: string, also: Iterable<string> = []): string | undefined {
+  return closestMatch(normaliseType(type), new Set([...KNOWN_CAPTCHA_TYPES, ...also]));
+}
+
 /** Splits `A=1,B=2` or multi-line `A: 1` lists into trimmed, non-empty `[key, value, raw]` entries. */
-function splitPairs(spec: string, what: string): Array<[string, string, string]> {
+function splitPairs(spec: string, what: string, value: string, example: string): Array<[string, string, string]> {
   const out: Array<[string, string, string]> = [];
   for (const raw of spec.split(/[\n,;]/)) {
     const item = raw.replace(/#.*$/, "").trim();
     if (item === "") continue;
     const m = /^([^=:]+)[=:](.*)$/.exec(item);
-    if (!m) throw new InputError(`${what}: "${item}" is not of the form TYPE=VALUE (or TYPE: VALUE)`);
+    if (!m) throw new InputError(`${what}: "${item}" is not of the form TYPE=${value} (or TYPE: ${value}), e.g. ${example}`);
     out.push([m[1]!.trim(), m[2]!.trim(), item]);
   }
   return out;
@@ -82,17 +106,17 @@ export interface BatchLine {
  * Parses a batch declaration: `recaptcha_v2=1000,image=500`, or one `TYPE: COUNT` per line.
  * Counts are whole numbers ≥ 0 (`_` allowed as a thousands separator); a type may appear once.
  */
-export function parseBatch(spec: string): BatchLine[] {
+export function parseBatch(spec: string, where = "batch"): BatchLine[] {
   const lines: BatchLine[] = [];
   const seen = new Set<string>();
-  for (const [rawType, rawCount] of splitPairs(spec, "batch")) {
-    const type = parseCaptchaType(rawType, "batch");
-    const count = parseCount(rawCount, `batch: count for ${type}`, Number.MAX_SAFE_INTEGER, "solves");
-    if (seen.has(type)) throw new InputError(`batch: ${type} is listed twice; list each CAPTCHA type once`);
+  for (const [rawType, rawCount] of splitPairs(spec, where, "COUNT", "recaptcha_v2=1000")) {
+    const type = parseCaptchaType(rawType, where);
+    const count = parseCount(rawCount, `${where}: count for ${type}`, Number.MAX_SAFE_INTEGER, "solves");
+    if (seen.has(type)) throw new InputError(`${where}: ${type} is listed twice; list each CAPTCHA type once`);
     seen.add(type);
     lines.push({ type, count });
   }
-  if (lines.length === 0) throw new InputError("batch: empty; expected TYPE=COUNT, e.g. recaptcha_v2=1000");
+  if (lines.length === 0) throw new InputError(`${where}: empty; expected TYPE=COUNT, e.g. recaptcha_v2=1000`);
   return lines;
 }
 
@@ -140,10 +164,10 @@ export function parsePrice(raw: string | number, what: string): number {
 }
 
 /** Parses price overrides `TYPE=PRICE[,TYPE=PRICE…]` (price per solve, in the account's currency). */
-export function parsePrices(spec: string): PriceTable {
+export function parsePrices(spec: string, where = "prices"): PriceTable {
   const out: Record<string, number> = {};
-  for (const [rawType, rawPrice] of splitPairs(spec, "prices")) {
-    const type = parseCaptchaType(rawType, "prices");
+  for (const [rawType, rawPrice] of splitPairs(spec, where, "PRICE", "recaptcha_v2=0.003")) {
+    const type = parseCaptchaType(rawType, where);
     out[type] = parsePrice(rawPrice, `price of ${type}`);
   }
   return out;
@@ -157,18 +181,19 @@ export const MAX_MARGIN_PERCENT = 1000;
  * except a fraction below 1 (`0.1`), which is refused as ambiguous. From 0% to MAX_MARGIN_PERCENT, in
  * steps of 0.01% (one basis point).
  */
-export function parseMargin(raw: string): number {
+export function parseMargin(raw: string, where = "safety margin"): number {
   const s = raw.trim();
   const expected = `expected a percentage from 0% to ${MAX_MARGIN_PERCENT}%, e.g. 10%`;
+  if (/^-\s*\d/.test(s)) throw new InputError(`${where}: "${raw}" is negative; ${expected}`);
   const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(s);
-  if (!m) throw new InputError(`safety margin: "${raw}" is not a percentage; ${expected}`);
+  if (!m) throw new InputError(`${where}: "${raw}" is not a percentage; ${expected}`);
   const value = Number(m[1]);
   if (m[2] === "" && value > 0 && value < 1) {
-    throw new InputError(`safety margin: "${raw}" is ambiguous; write it as a percentage, e.g. ${value * 100}% or ${value}%`);
+    throw new InputError(`${where}: "${raw}" is ambiguous; write it as a percentage, e.g. ${value * 100}% or ${value}%`);
   }
-  if (value > MAX_MARGIN_PERCENT) throw new InputError(`safety margin: ${s} is over the limit of ${MAX_MARGIN_PERCENT}%; ${expected}`);
+  if (value > MAX_MARGIN_PERCENT) throw new InputError(`${where}: ${s} is over the limit of ${MAX_MARGIN_PERCENT}%; ${expected}`);
   if ((m[1]!.split(".")[1] ?? "").length > 2) {
-    throw new InputError(`safety margin: ${s} has more than 2 decimal places; margins are counted in hundredths of a percent`);
+    throw new InputError(`${where}: ${s} has more than 2 decimal places; margins are counted in hundredths of a percent`);
   }
   return Math.round(value * 100);
 }
@@ -218,8 +243,16 @@ export interface QuoteInput {
   readonly reserve: number;
 }
 
-/** Throws InputError naming every type of the batch that has no price. */
-export function requirePrices(batch: readonly BatchLine[], prices: PriceTable, currency: string): void {
+/** How the caller's user declares a price for `type` (the CLI's --price, the action's prices input). */
+export type DeclarePrice = (type: string) => string;
+
+const DECLARE_PRICE: DeclarePrice = (type) => `a price override such as ${type}=0.002`;
+
+/**
+ * Throws InputError naming every type of the batch that has no price, with a likely intended spelling
+ * of a misspelt one and how to declare a price for a type that has none.
+ */
+export function requirePrices(batch: readonly BatchLine[], prices: PriceTable, currency: string, declare: DeclarePrice = DECLARE_PRICE): void {
   const missing = batch.filter((l) => prices[l.type] === undefined).map((l) => l.type);
   if (missing.length === 0) return;
   const known = Object.keys(prices).sort().join(", ") || "none";
@@ -227,8 +260,10 @@ export function requirePrices(batch: readonly BatchLine[], prices: PriceTable, c
     currency.toUpperCase() === DEFAULT_PRICE_CURRENCY
       ? ""
       : ` (the account's balance is in ${currency}; built-in prices are in ${DEFAULT_PRICE_CURRENCY} and do not apply)`;
+  const guesses = missing.map((t) => [t, suggestCaptchaType(t, Object.keys(prices))] as const).filter((g) => g[1] !== undefined);
+  const meant = guesses.length === 0 ? "." : ` — did you mean ${guesses.map(([t, g]) => (missing.length > 1 ? `${g} (for ${t})` : g)).join(", ")}?`;
   throw new InputError(
-    `no price for CAPTCHA type ${missing.join(", ")}${hint}; declare it with a price override such as ${missing[0]}=0.002 (known types: ${known})`,
+    `no price for CAPTCHA type ${missing.join(", ")}${hint}${meant} For a type without a built-in price, declare it with ${declare(missing[0]!)} (known types: ${known})`,
   );
 }
 

@@ -2,7 +2,8 @@ import type { CommandModule } from "yargs";
 import { readKeyFile } from "../../core/config.ts";
 import { parseCurrency } from "../../core/currency.ts";
 import { safeInterval } from "../../core/delays.ts";
-import { InputError } from "../../core/errors.ts";
+import { parseCount, parseNonNegativeNumber, parsePort, parseWholeNumber } from "../../core/count.ts";
+import { parseAmount } from "../../core/pricing.ts";
 import { DEMO_KEY } from "../../simulator/demo.ts";
 import { FLAVOURS, type Flavour } from "../../simulator/protocol.ts";
 import { startSimulator } from "../../simulator/server.ts";
@@ -11,25 +12,20 @@ import { guarded, printJson } from "../shared.ts";
 
 export const DEFAULT_SIMULATOR_PORT = 9801;
 
+// Numbers are taken as text (nargs 1: `--seed -3` is a value, not a flag) and checked by core's validators.
 interface SimulateArgs {
-  port: number;
+  port: string;
   host: string;
   scenario: string;
-  balance?: number;
+  balance?: string;
   "key-file"?: string;
   flavour: string;
   currency?: string;
-  decimals?: number;
-  "time-scale"?: number;
-  seed: number;
-  "status-interval": number;
+  decimals?: string;
+  "time-scale"?: string;
+  seed: string;
+  "status-interval": string;
   json: boolean;
-}
-
-function checkNumber(v: number | undefined, flag: string, min: number, max: number, integer: boolean, expected: string): void {
-  if (v === undefined) return;
-  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v)))
-    throw new InputError(`${flag}: ${String(v)} is not valid; expected ${expected}`);
 }
 
 export const simulateCommand: CommandModule<object, SimulateArgs> = {
@@ -37,7 +33,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
   describe: "Run the provider simulator on loopback (both balance protocols, a spending account, faults on demand)",
   builder: (y) =>
     y
-      .option("port", { type: "number", default: DEFAULT_SIMULATOR_PORT, describe: "Port to listen on (0: any free port)" })
+      .option("port", { type: "string", nargs: 1, default: String(DEFAULT_SIMULATOR_PORT), describe: "Port to listen on (0: any free port)" })
       .option("host", { type: "string", default: "127.0.0.1", describe: "Loopback address to listen on (127.0.0.1, ::1 or localhost only)" })
       .option("scenario", {
         type: "string",
@@ -45,7 +41,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         choices: [...SCENARIO_NAMES],
         describe: "How the balance is spent over time (see below)",
       })
-      .option("balance", { type: "number", describe: "Starting balance (default: the scenario's, 25)" })
+      .option("balance", { type: "string", nargs: 1, describe: "Starting balance (default: the scenario's, 25)" })
       .option("key-file", {
         type: "string",
         describe: "Accept the key in this file instead of the fixed demo key (the key is never printed)",
@@ -57,13 +53,14 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         describe: "Which provider to imitate where they differ (error codes, statuses, extra fields)",
       })
       .option("currency", { type: "string", describe: "Currency shown in the state (default: the flavour's; RuCaptcha: RUB)" })
-      .option("decimals", { type: "number", describe: "Digits after the decimal point in balance answers (0–8; default: the flavour's, mostly 4)" })
+      .option("decimals", { type: "string", nargs: 1, describe: "Digits after the decimal point in balance answers (0–8; default: the flavour's, mostly 4)" })
       .option("time-scale", {
-        type: "number",
+        type: "string",
+        nargs: 1,
         describe: "Simulated seconds per real second (default: the scenario's; demo 60, others 1; 0 freezes the balance)",
       })
-      .option("seed", { type: "number", default: 1, describe: "Seed of the spend process (same seed, same balances)" })
-      .option("status-interval", { type: "number", default: 30, describe: "Print balance and request counts every N seconds on stderr (0: never)" })
+      .option("seed", { type: "string", nargs: 1, default: "1", describe: "Seed of the spend process (same seed, same balances)" })
+      .option("status-interval", { type: "string", nargs: 1, default: "30", describe: "Print balance and request counts every N seconds on stderr (0: never)" })
       .option("json", { type: "boolean", default: false, describe: 'Print one JSON line {"url","port","flavour","scenario","timeScale","key"} instead of the help text' })
       .example("$0 simulate", "demo account on http://127.0.0.1:9801")
       .example("$0 simulate --scenario leak --flavour capsolver --time-scale 600 --port 0", "")
@@ -91,30 +88,33 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       ) as never,
   handler: (argv) =>
     guarded(async () => {
-      checkNumber(argv.port, "--port", 0, 65535, true, "a port number from 0 to 65535");
-      checkNumber(argv.balance, "--balance", 0, 1e12, false, "a number >= 0");
-      if (argv.decimals !== undefined) checkNumber(argv.decimals, "--decimals", 0, 8, true, "a whole number from 0 to 8");
-      checkNumber(argv["time-scale"], "--time-scale", 0, 1e9, false, "simulated seconds per real second, a number >= 0");
-      checkNumber(argv.seed, "--seed", -(2 ** 31), 2 ** 31, true, "a whole number");
-      checkNumber(argv["status-interval"], "--status-interval", 0, 86400, false, "seconds, a number >= 0");
+      const port = parsePort(argv.port, "--port");
+      const balance = argv.balance === undefined ? undefined : parseAmount(argv.balance, "--balance");
+      const decimals = argv.decimals === undefined ? undefined : parseCount(argv.decimals, "--decimals", 8, "decimal places");
+      const timeScaleFlag =
+        argv["time-scale"] === undefined
+          ? undefined
+          : parseNonNegativeNumber(argv["time-scale"], "--time-scale", 1e9, "expected simulated seconds per real second, a number from 0 (frozen) to 1e9");
+      const seed = parseWholeNumber(argv.seed, "--seed", -(2 ** 31), 2 ** 31, "expected a whole number (the same seed gives the same balances)");
+      const statusInterval = parseNonNegativeNumber(argv["status-interval"], "--status-interval", 86400, "expected seconds from 0 (never) to 86400");
       const currency = argv.currency === undefined ? undefined : parseCurrency(argv.currency, "--currency");
       const flavour = argv.flavour as Flavour;
-      const sc = scenario(argv.scenario as ScenarioName, argv.seed);
+      const sc = scenario(argv.scenario as ScenarioName, seed);
       const key = argv["key-file"] ? await readKeyFile(argv["key-file"], "--key-file") : DEMO_KEY;
-      const timeScale = argv["time-scale"] ?? sc.timeScale;
+      const timeScale = timeScaleFlag ?? sc.timeScale;
 
       const sim = await startSimulator({
-        port: argv.port,
+        port,
         host: argv.host,
         flavour,
         timeScale,
-        seed: argv.seed,
+        seed,
         accounts: [
           {
             id: "main",
             key,
-            balance: argv.balance ?? sc.balance,
-            ...(argv.decimals !== undefined ? { decimals: argv.decimals } : {}),
+            balance: balance ?? sc.balance,
+            ...(decimals !== undefined ? { decimals } : {}),
             spend: sc.name,
             ...(currency ? { currency } : {}),
           },
@@ -152,7 +152,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
             `requests ${st.counts.total} (legacy ${st.counts.legacy}, client-key ${st.counts["client-key"]})\n`,
         );
       };
-      const interval = argv["status-interval"] > 0 ? safeInterval(status, argv["status-interval"] * 1000) : null;
+      const interval = statusInterval > 0 ? safeInterval(status, statusInterval * 1000) : null;
 
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -128,7 +128,7 @@ describe("captcha-runway check", () => {
     [["--batch", "image=-5"], /count for image: -5 is negative/],
     [["--batch", "image=ten"], /expected a whole number/],
     [["--batch", "funcaptcha=10"], /no price for CAPTCHA type funcaptcha/],
-    [["--batch", "image=10", "--margin", "lots"], /safety margin/],
+    [["--batch", "image=10", "--margin", "lots"], /--margin: "lots" is not a percentage; expected a percentage from 0% to 1000%/],
     [["--batch", "image=10", "--reserve", "-1"], /--reserve/],
     [["--batch", "image=10", "--provider", "nope"], /unknown provider "nope"/],
     [["--batch", "image=10", "--api-key-file", "/nonexistent/key"], /cannot read the API key file/],
@@ -153,5 +153,81 @@ describe("captcha-runway check", () => {
     const run = await runCliProcess(["balanse"], {});
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/Did you mean balance|Unknown argument/);
+  });
+});
+
+describe("usage as a newcomer meets it", () => {
+  it("without a command: what is expected, and the --help hint once", async () => {
+    const run = await runCliProcess([], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no command given; expected one of balance, check, exporter, replay, simulate/);
+    expect(run.stderr.split("--help").length - 1).toBe(1);
+  });
+
+  it.each([
+    [["balance", "--api-key", KEY]],
+    [["check", "--batch", "image=1", `--api-key=${KEY}`]],
+    [["exporter", "--provider", "capsolver", "--apiKey", KEY]],
+    [["simulate", "--api_key", KEY]],
+  ])("%j: a key on the command line is refused, exit 2, the key not echoed", async (args) => {
+    sim.resetCounts();
+    const run = await runCliProcess(args[0] === "simulate" ? args : [...args, "--api-url", sim.url], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("keys are read from CAPTCHA_API_KEY or --api-key-file, never the command line");
+    expectNoKey(run);
+    expect(sim.requestCount()).toBe(0);
+  });
+
+  it.each([
+    [["check", "--batch", "image=1", "--margin", "-5%"], /^captcha-runway: --margin: "-5%" is negative; expected a percentage from 0% to 1000%, e\.g\. 10%\n$/],
+    [["check", "--batch", "image=1", "--margin"], /--margin: needs a value/],
+    [["check", "--batch", "image=1", "--retries", "abc"], /^captcha-runway: --retries: "abc" is not a whole number; expected a whole number of retries from 0 to 10\n$/],
+    [["balance", "--retries", "-1"], /--retries: -1 is negative; expected a whole number of retries from 0 to 10/],
+    [["balance", "--timeout", "-5s"], /--timeout: "-5s" is not a duration/],
+    [["check", "--batch", "image=1", "--reserve", "-5"], /--reserve: "-5" is not an amount; expected a non-negative number/],
+    [["simulate", "--port", "abc"], /--port: "abc" is not a whole number; expected a port number from 0 to 65535/],
+    [["simulate", "--port", "-1"], /--port: -1 is negative; expected a port number/],
+    [["simulate", "--seed", "x"], /--seed: "x" is not a whole number/],
+    [["simulate", "--time-scale", "-2"], /--time-scale: -2 is negative; expected simulated seconds per real second/],
+    [["simulate", "--decimals", "1.5"], /--decimals: "1.5" is not a whole number; expected a whole number of decimal places from 0 to 8/],
+    [["simulate", "--balance", "-5"], /--balance: "-5" is not an amount/],
+    [["simulate", "--status-interval", "soon"], /--status-interval: "soon" is not a number; expected seconds/],
+    [["exporter", "--provider", "capsolver", "--poll.interval", "-5m"], /--poll\.interval: "-5m" is not a duration/],
+    [["exporter", "--config.file", "accounts.yml", "--total-shards", "-3"], /--total-shards: expected a whole number of shards from 1 to 1000, got '-3'/],
+  ])("%j: the flag and the expected form, not yargs' parse", async (args, msg) => {
+    const run = await runCliProcess(args, env(), 10_000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(msg);
+    expect(run.stderr).not.toMatch(/Unknown argument|NaN|\n\s+at /);
+  });
+
+  it("a misspelt CAPTCHA type: did you mean, and --price for a type without a price", async () => {
+    sim.resetCounts();
+    const run = await runCliProcess(["check", "--api-url", sim.url, "--batch", "recaptcha_v22=10"], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no price for CAPTCHA type recaptcha_v22 — did you mean recaptcha_v2\?/);
+    expect(run.stderr).toMatch(/--price recaptcha_v22=AMOUNT/);
+    expect(sim.requestCount()).toBe(0);
+  });
+
+  it("the batch's shape error says TYPE=COUNT", async () => {
+    const run = await runCliProcess(["check", "--api-url", sim.url, "--batch", "recaptcha_v2"], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--batch: "recaptcha_v2" is not of the form TYPE=COUNT \(or TYPE: COUNT\), e\.g\. recaptcha_v2=1000/);
+  });
+
+  it("check's text report: solves remaining, and CaptchaAI's built-in prices called illustrative", async () => {
+    const run = await runCliProcess(["check", "--api-url", sim.url, "--batch", "recaptcha_v2=1000,image=500", "--reserve", "2"], env());
+    expect(run.code).toBe(0);
+    // (12.3456 - 2) / 0.003 and / 0.001, each type alone
+    expect(run.stdout).toMatch(/solves remaining\s+recaptcha_v2 3448, image 10345\n/);
+    expect(run.stdout).toMatch(/the price of recaptcha_v2, image is a built-in illustrative figure \(CaptchaAI publishes no price per solve for it\)/);
+    expect(run.stdout).toMatch(/--price recaptcha_v2=AMOUNT/);
+    expect(run.stdout).toMatch(/^balance\s+12\.3456 USD$/m);
+
+    const own = await runCliProcess(["check", "--api-url", sim.url, "--batch", "recaptcha_v2=1000", "--price", "recaptcha_v2=0.002"], env());
+    expect(own.code).toBe(0);
+    expect(own.stdout).not.toMatch(/illustrative/);
+    expect(own.stdout).toMatch(/recaptcha_v2\s+1000 × 0\.002 = 2\.00 USD/);
   });
 });

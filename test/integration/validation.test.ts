@@ -41,7 +41,7 @@ describe("CAPTCHA type names in prices: one validator", () => {
   it("an empty type is refused too", async () => {
     await expect(config({ "": 0.01 })).rejects.toThrow(/is not a CAPTCHA type/);
     await expect(config({ "   ": 0.01 })).rejects.toThrow(/is not a CAPTCHA type/);
-    expect(action({ prices: "=0.01" })).toThrow(/Input "prices": "=0.01" is not of the form TYPE=VALUE|is not a CAPTCHA type/);
+    expect(action({ prices: "=0.01" })).toThrow(/Input "prices": "=0.01" is not of the form TYPE=PRICE|is not a CAPTCHA type/);
   });
 });
 

@@ -111,7 +111,7 @@ describe("action inputs", () => {
     ["batch and captcha-type", { batch: "image=1", "captcha-type": "image" }, /not both/],
     ["batch-size without captcha-type", { "batch-size": "5" }, /Input "captcha-type": is required with batch-size/],
     ["captcha-type without batch-size", { "captcha-type": "image" }, /Input "batch-size": is required with captcha-type/],
-    ["unparsable batch", { batch: "recaptcha_v2 1000" }, /Input "batch": "recaptcha_v2 1000" is not of the form TYPE=VALUE/],
+    ["unparsable batch", { batch: "recaptcha_v2 1000" }, /Input "batch": "recaptcha_v2 1000" is not of the form TYPE=COUNT/],
     ["negative count", { batch: "image: -5" }, /Input "batch": count for image: -5 is negative; expected a whole number of solves/],
     ["fractional count", { batch: "image: 2.5" }, /Input "batch": count for image: "2.5" is not a whole number; expected a whole number of solves/],
     ["type listed twice", { batch: "image=1\nImage=2" }, /Input "batch": image is listed twice/],

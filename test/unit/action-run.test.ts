@@ -221,6 +221,8 @@ describe("action run: bad input", () => {
     [{ batch: "recaptcha_v2 1000" }, /^Input "batch": /],
     [{ batch: "image: -1" }, /^Input "batch": count for image: -1 is negative/],
     [{ batch: "funcaptcha: 10" }, /^Input "prices": no price for CAPTCHA type funcaptcha/],
+    [{ batch: "recaptcha-v22: 10" }, /^Input "prices": no price for CAPTCHA type recaptcha_v22 — did you mean recaptcha_v2\? .*the prices input, e\.g\. "recaptcha_v22: 0\.002"/],
+    [{ batch: "recaptcha_v2" }, /^Input "batch": "recaptcha_v2" is not of the form TYPE=COUNT \(or TYPE: COUNT\)/],
     [{ batch: "image=1", "safety-margin": "lots" }, /^Input "safety-margin": /],
     [{ batch: "image=1", "batch-size": "1", "captcha-type": "image" }, /not both/],
     [{}, /^Input "batch" is required/],

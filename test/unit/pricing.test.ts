@@ -17,10 +17,10 @@ describe("parseBatch", () => {
     ["image=-5", /negative/],
     ["image=1.5", /whole number/],
     ["image=lots", /whole number/],
-    ["image", /TYPE=VALUE/],
+    ["image", /TYPE=COUNT/],
     ["", /empty/],
     ["image=1,image=2", /listed twice/],
-    ["=3", /TYPE=VALUE|not a CAPTCHA type/],
+    ["=3", /TYPE=COUNT|not a CAPTCHA type/],
   ])("refuses %j", (spec, msg) => {
     expect(() => parseBatch(spec)).toThrow(InputError);
     expect(() => parseBatch(spec)).toThrow(msg);
