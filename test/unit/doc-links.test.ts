@@ -1,12 +1,13 @@
 /**
  * Every relative link in the project's Markdown (README, CONTRIBUTING, CHANGELOG, docs/, grafana/,
  * deploy/) leads to a file that exists, and a link to a heading (`file.md#anchor`, `#anchor`) to a
- * heading that exists there, by GitHub's anchor rules.
+ * heading that exists there, by GitHub's anchor rules. A repository path named in code
+ * (`core/pricing.ts`, `simulator/*.ts`) names a file or folder that exists.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, globSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { anchors, links } from "../helpers/markdown.ts";
+import { anchors, inlineCode, links } from "../helpers/markdown.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const DOCS = [
@@ -41,6 +42,14 @@ describe("links in the documentation", () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it.each(DOCS)("%s: every repository path it names in code exists", (doc) => {
+    const top = /^(?:core|simulator|exporter|action|cli|guard|test|bench|scripts|deploy|grafana|docs|dist|\.github|\.ci)\/[\w./*-]*$/;
+    const missing = inlineCode(readFileSync(join(ROOT, doc), "utf8"))
+      .filter((c) => top.test(c))
+      .filter((c) => (c.includes("*") ? globSync(c, { cwd: ROOT }).length === 0 : !existsSync(join(ROOT, c))));
+    expect(missing).toEqual([]);
   });
 
   it("finds GitHub's anchors", () => {
