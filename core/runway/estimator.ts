@@ -24,13 +24,15 @@ export const PROFILE_DAYS = 7;
 /** Fine bins for surge detection: 5 minutes, three hours of them. */
 export const FINE_WIDTH = 300;
 export const FINE_BINS = 36;
-/** The last hour of fine bins; a surge needs all but one of its observed bins elevated. */
+/** Fine bins in an hour. */
 const HOUR_BINS = HOUR / FINE_WIDTH;
+/** A fine bin counts as observed once a fifth of it (a minute) is covered. */
 const MIN_BIN_COVER = FINE_WIDTH / 5;
+/** Observed fine bins needed per hour tested for a surge (9 of 12, so a few missed polls do not prevent one). */
 const MIN_COVERED_BINS = 9;
 /** Elevated 5-minute bins needed: about 55 minutes of the last hour, so a batch job of up to ~50 minutes is not a surge. */
 const MIN_ELEVATED_BINS = HOUR_BINS - 1;
-/** The latest 20 minutes, which decide when a surge is over. */
+/** The latest 20 minutes, which decide when a surge is over once at least half of them is observed. */
 const LATEST_BINS = 4;
 const MIN_LATEST_COVER = (LATEST_BINS * FINE_WIDTH) / 2;
 /** A surge: nearly every 5 minutes of the last hour spent at least this multiple of the expectation. */
@@ -43,9 +45,9 @@ export const SURGE_MIN_HISTORY = 6 * HOUR;
 export const SURGE_MIN_Z = 3;
 
 /**
- * A lull: the latest hours spent less than this fraction of what the profile expects, for longer than
- * any stretch of the same length in the history before it (so the gaps between batch runs, which
- * have been seen before, are not lulls, while a business-hours account's first weekend is).
+ * A lull: the latest hours spent less than this fraction of what the profile expects, by more than
+ * the hourly noise of the history before them explains (see findLull): the gaps between an
+ * account's batch runs are within its noise, a business-hours account's first weekend is not.
  */
 export const LULL_FACTOR = 0.5;
 /** A lull is only evidence once the profile expected at least this many hours' worth of average spend in it. */
@@ -66,8 +68,6 @@ export const LULL_PERMANENT_PRIOR = 0.25;
  * level resumes. The remaining length of a pause that has lasted L is, by the Copernican argument,
  * longer than x with probability L / (L + x); with a LULL_PERMANENT_PRIOR chance of no end at all,
  * the median remaining length is L * 0.5 / (0.5 - prior): twice the elapsed quiet for one in four.
- * So a weekend buys about a weekend's credit, and a job that has stopped for good gains credit as
- * the quiet lasts, until the level window holds nothing else.
  */
 export const LULL_PROJECTION_FACTOR = 0.5 / (0.5 - LULL_PERMANENT_PRIOR);
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
@@ -86,7 +86,7 @@ export const RECENT_MIN_Z = 2;
 
 /**
  * Scratch for activeDaysLevel (the last 24 hours, then the complete days of the level window), shared
- * by all estimators: it holds nothing between calls, and an estimator keeps no per-account copy.
+ * by all estimators: it holds nothing between calls, so an estimator needs no copy of its own.
  */
 const SCRATCH_DAYS = LEVEL_HOURS / HOURS_PER_DAY + 1;
 const DAY_SCRATCH = {
@@ -153,15 +153,15 @@ interface Surge {
 }
 
 /**
- * Estimates the runway of one prepaid account from its balance samples.
+ * Estimates the runway of one prepaid account from its balance samples (docs/runway.md describes
+ * the method).
  *
- * Spending is the sum of balance decreases; increases are deposits and never count as negative
- * spend (an interval containing a deposit is treated as unobserved, since its spend is unknown).
- * The projection walks forward through an hour-of-day spend profile scaled to the spend level of
- * the last week, so daily cycles and batch jobs are averaged rather than extrapolated. A surge
- * (nearly every 5 minutes of the last hour at least twice the expectation) adds the excess rate on top
- * until spending falls back. Memory is fixed (two rings of bins); work per sample is O(1)
- * amortised. Samples not later than the previous one are ignored.
+ * Spending is the sum of balance decreases; an increase is a deposit, and its interval counts as
+ * unobserved (the spend hidden in it is unknown). After each sample, update() refreshes what is
+ * derived from the bins (hour-of-day and day-of-week profiles, the week's level, a lull, a trend,
+ * a surge), then estimateNow() projects the balance through them: the median runway and its
+ * pessimistic bound. Memory is fixed (two rings of bins); work per sample is O(1) amortised (the
+ * hour caches are rebuilt once an hour). Samples not later than the previous one are ignored.
  */
 export class RunwayEstimator {
   private readonly hourly = new BinRing(HOUR, HOURLY_BINS);
@@ -185,10 +185,14 @@ export class RunwayEstimator {
   private spendNow = 0;
   private weightNow = 0;
   private levelNow = 0;
-  // caches derived from completed hours, refreshed when the hourly ring moves to a new hour
+  // From here to hasBurstHistory: caches derived from completed hours (refreshHourCache), rebuilt
+  // when the hourly ring moves to a new hour, and the scratch objects of the projection.
+  /** The hourly ring's head when the caches were built (NaN = stale). */
   private cacheHead = Number.NaN;
+  /** Hour-of-day and day-of-week profiles (multipliers with mean 1). */
   private readonly shape = new Float64Array(HOURS_PER_DAY).fill(1);
   private readonly week = new Float64Array(DAYS_PER_WEEK).fill(1);
+  /** Spend and profile-weighted coverage of the level window's completed hours. */
   private completedSpend = 0;
   private completedWeight = 0;
   /** The same over the active days of the level window only (see activeDaysLevel). */
@@ -257,8 +261,8 @@ export class RunwayEstimator {
       if (delta >= 0) {
         this.spentTotal += delta;
         this.observedSeconds += timestampSec - t0;
-        this.hourly.addInterval(t0, timestampSec, delta, true);
-        this.fine.addInterval(t0, timestampSec, delta, true);
+        this.hourly.addInterval(t0, timestampSec, delta);
+        this.fine.addInterval(t0, timestampSec, delta);
       } else {
         // a deposit: the spend hidden inside this interval is unknown, so it is not observed time
         this.depositedTotal -= delta;
@@ -286,8 +290,8 @@ export class RunwayEstimator {
     for (const r of records) {
       if (!Number.isFinite(r.fromSec) || !Number.isFinite(r.toSec) || !(r.toSec > r.fromSec)) continue;
       if (!(r.spent >= 0) || !Number.isFinite(r.spent) || r.toSec > limit) continue;
-      this.hourly.addInterval(r.fromSec, r.toSec, r.spent, true);
-      this.fine.addInterval(r.fromSec, r.toSec, r.spent, true);
+      this.hourly.addInterval(r.fromSec, r.toSec, r.spent);
+      this.fine.addInterval(r.fromSec, r.toSec, r.spent);
       this.observedSeconds += r.toSec - r.fromSec;
       used++;
     }
@@ -303,6 +307,10 @@ export class RunwayEstimator {
     return this.estimate;
   }
 
+  /**
+   * What to save across a restart (plain JSON, see state.ts): the bins, the counters, the last sample
+   * and the surge in force (it has hysteresis); everything else is derived again from them.
+   */
   toState(): RunwayState {
     const started = !Number.isNaN(this.lastT);
     return {
@@ -336,6 +344,11 @@ export class RunwayEstimator {
     return e;
   }
 
+  /**
+   * Rebuilds the caches of completed hours: the profiles, the week's level (of all days and of the
+   * active ones), the hourly noise and skew, a lull, earlier bursts, the day-to-day scatter, the
+   * last day's pull and the trend. Runs once per new hour; O(HOURLY_BINS).
+   */
   private refreshHourCache(): void {
     const ring = this.hourly;
     const shape = this.shape;
@@ -355,7 +368,7 @@ export class RunwayEstimator {
     this.activeWeight = active.weight;
     this.cacheHead = ring.head;
     const { m2, m3 } = hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, level, shape, week);
-    // skew correction of the runway (see compute), in currency
+    // skew correction of the runway (see estimateNow), in currency
     this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
     this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
     this.findLull(level);
@@ -368,14 +381,13 @@ export class RunwayEstimator {
   }
 
   /**
-   * The level of the days like the one ahead. Before a day-of-week profile exists (under eight
-   * days), a quiet day inside the level window (a first weekend, a pause) dilutes the level of the
-   * active days around it, so that once spending has resumed the next day is projected at a
-   * weekend-diluted rate and the runway comes out long. So while the last 24 hours are active, the
-   * complete (UTC) days of the level window that spent under LULL_FACTOR of the median day, by more
-   * than LULL_MIN_Z standard deviations of the hourly noise (`m2`), are left out; a quiet spell
-   * going on now is the lull's job. Batch accounts, whose days scatter by far more than that, keep
-   * every day. O(LEVEL_HOURS).
+   * The week's level over its active days, for the day ahead while the day-of-week profile is flat:
+   * a quiet day in the level window (a first weekend, a pause) would otherwise dilute the level of
+   * the active days around it and make the runway too long. While the last 24 hours are active, the
+   * complete (UTC) days that spent under LULL_FACTOR of the median day, by more than LULL_MIN_Z
+   * standard deviations of the hourly noise (`m2`), are left out (a quiet spell going on now is a
+   * lull); batch accounts, whose days scatter far more, keep every day. Needs three complete days
+   * besides the last 24 hours. O(LEVEL_HOURS).
    */
   private activeDaysLevel(
     weekly: { spend: number; weight: number; level: number },
@@ -435,8 +447,7 @@ export class RunwayEstimator {
    * the difference the day-to-day scatter of the days before explains (positive-part James-Stein,
    * needing RECENT_MIN_Z standard deviations before any weight): an account whose spend has grown
    * shows it within a day, a bursty one keeps its weekly level. Only increases count: a quiet day is
-   * weak evidence about tomorrow (replays paged too late when it counted), and strong drops are the
-   * lull's job, projected for twice as long as they have lasted.
+   * weak evidence about tomorrow, and strong drops are the lull's job.
    */
   private recentDay(level: number, m2: number): number {
     if (!(level > 0) || !Number.isFinite(m2)) return 1;
@@ -511,16 +522,39 @@ export class RunwayEstimator {
   }
 
   /**
-   * Looks for a lull ending at the last completed hour: among the trailing stretches (up to
-   * LULL_MAX_HOURS) whose every trailing part with enough expected spend spent under LULL_FACTOR of
-   * it, the one falling shortest of the expectation relative to its noise (where the quiet began),
-   * provided the shortfall is more than LULL_MIN_Z standard deviations of the week's hourly noise
-   * before it. O(hours held).
+   * Sets lullHours and lullFactor: a lull ending at the last completed hour (see quietStretch and
+   * quietStart), provided its shortfall is more than LULL_MIN_Z standard deviations of the hourly
+   * noise of the history before it. O(hours held).
    */
   private findLull(level: number): void {
     this.lullHours = 0;
     this.lullFactor = 1;
     if (!(level > 0)) return;
+    const stretch = this.quietStretch(level);
+    if (stretch === null) return;
+    const hours = this.quietStart(stretch.hours, level);
+    // is it more than the hour-to-hour noise of the history before it? The residuals of completed
+    // hours against the profile give the variance of one hour's spend; a stretch of `hours` hours
+    // has `hours` times that (batch runs make it large, a steady or business-hours account small)
+    const ring = this.hourly;
+    const end = ring.head - hours; // first hour of the lull
+    const start = ring.head - LEVEL_HOURS;
+    if (end - Math.max(start, ring.head - ring.count + 1) < LULL_MIN_HISTORY_HOURS) return;
+    const { m2 } = hourMoments(ring, start, end, level, this.shape, this.week);
+    if (!(m2 >= 0)) return;
+    const sd = Math.sqrt(m2 * hours);
+    if (stretch.shortfall < LULL_MIN_Z * sd) return;
+    this.lullHours = hours;
+    this.lullFactor = stretch.factor;
+  }
+
+  /**
+   * Among the trailing stretches of completed hours (up to LULL_MAX_HOURS) whose every trailing part
+   * with at least LULL_MIN_EXPECTED_HOURS of expected spend spent under LULL_FACTOR of it, the one
+   * falling shortest of the expectation relative to its noise: its length, spend over expectation
+   * and shortfall (currency). Null when there is none.
+   */
+  private quietStretch(level: number): { hours: number; factor: number; shortfall: number } | null {
     const ring = this.hourly;
     const minExpected = LULL_MIN_EXPECTED_HOURS * HOUR * level;
     let spend = 0;
@@ -546,10 +580,16 @@ export class RunwayEstimator {
       }
       if (score >= best) hours = d;
     }
-    if (hours === 0) return;
-    // the quiet began at the last hour that says otherwise: hours before the stretch in which the
-    // profile expected (and the account spent) under half an average hour are part of it (a night
-    // before a quiet weekend day), an hour of ordinary spend is not
+    return hours === 0 ? null : { hours, factor, shortfall };
+  }
+
+  /**
+   * The length of a quiet stretch of `hours` once extended back to the last hour that says otherwise:
+   * hours before it in which the profile expected (and the account spent) under half an average hour
+   * are part of it (a night before a quiet weekend day), an hour of ordinary spend is not.
+   */
+  private quietStart(hours: number, level: number): number {
+    const ring = this.hourly;
     const halfHour = (level * HOUR) / 2;
     while (hours < LULL_MAX_HOURS && ring.holds(ring.head - hours - 1)) {
       const h = ring.head - hours - 1;
@@ -560,18 +600,7 @@ export class RunwayEstimator {
       if (!quiet) break;
       hours++;
     }
-    // is it more than the hour-to-hour noise of the history before it? The residuals of completed
-    // hours against the profile give the variance of one hour's spend; a stretch of `hours` hours
-    // has `hours` times that (batch runs make it large, a steady or business-hours account small)
-    const end = ring.head - hours; // first hour of the lull
-    const start = ring.head - LEVEL_HOURS;
-    if (end - Math.max(start, ring.head - ring.count + 1) < LULL_MIN_HISTORY_HOURS) return;
-    const { m2 } = hourMoments(ring, start, end, level, this.shape, this.week);
-    if (!(m2 >= 0)) return;
-    const sd = Math.sqrt(m2 * hours);
-    if (shortfall < LULL_MIN_Z * sd) return;
-    this.lullHours = hours;
-    this.lullFactor = factor;
+    return hours;
   }
 
   /** Recomputes the estimate after the bins changed: first the derived state (update), then the estimate from it. */
@@ -598,27 +627,11 @@ export class RunwayEstimator {
 
   /** The estimate from the state update() left; changes nothing but the reused scratch objects. */
   private estimateNow(): RunwayEstimate {
-    const spend = this.spendNow;
-    const weight = this.weightNow;
-    if (!(weight > 0)) return this.result(null, null, 0);
-    const ring = this.hourly;
-    const cur = ring.slot(ring.head);
+    if (!(this.weightNow > 0)) return this.result(null, null, 0);
     const trending = this.trend.perHour !== 0;
-    const level = this.levelNow;
     const extra = this.surgeExcess;
-    const base = this.surge ? this.surge.baseLevel : level;
+    const base = this.surge ? this.surge.baseLevel : this.levelNow;
     const balance = this.lastBalance;
-    let scale: NearTermScale | null = this.surge === null ? this.currentLull(base) : null;
-    if (scale === null && this.surge === null && this.activeWeight > 0 && !trending) {
-      // active now, after quiet days: the next day is a day like the active ones
-      const curWeight = ring.cover[cur]! * this.profileAt(ring.head);
-      const active = ((this.activeSpend + ring.spend[cur]!) / (this.activeWeight + curWeight)) * this.recentScale;
-      if (active > base && base > 0) {
-        scale = this.activeDaysScale;
-        scale.until = (ring.head + ACTIVE_DAYS_HOURS) * HOUR;
-        scale.factor = active / base;
-      }
-    }
     let ahead: Trend | null = null;
     if (trending && this.surge === null) {
       ahead = this.trendAhead;
@@ -631,10 +644,40 @@ export class RunwayEstimator {
     projection.now = this.lastT;
     projection.level = base;
     projection.extraPerSecond = extra;
-    projection.scale = scale;
+    projection.scale = this.nearTermScale(base, trending);
     projection.trend = ahead;
-    let runway = projectRunway(projection);
-    if (runway === null) return this.result(null, null, trendPerHour);
+    const projected = projectRunway(projection);
+    if (projected === null) return this.result(null, null, trendPerHour);
+    const runway = this.medianRunway(projected);
+    const rate =
+      runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
+    const low = runway > 0 ? this.lowerBound(runway, trendPerHour) : runway;
+    return this.result(runway, rate, trendPerHour, low);
+  }
+
+  /**
+   * The scaling of the level `base` ahead, without a surge: a lull in force, else (when no trend is
+   * projected) a day at the active days' level once spending has resumed after quiet days; null = none.
+   */
+  private nearTermScale(base: number, trending: boolean): NearTermScale | null {
+    if (this.surge !== null) return null;
+    const lull = this.currentLull(base);
+    if (lull !== null || !(this.activeWeight > 0) || trending) return lull;
+    const ring = this.hourly;
+    const cur = ring.slot(ring.head);
+    const curWeight = ring.cover[cur]! * this.profileAt(ring.head);
+    const active = ((this.activeSpend + ring.spend[cur]!) / (this.activeWeight + curWeight)) * this.recentScale;
+    if (!(active > base && base > 0)) return null;
+    const scale = this.activeDaysScale;
+    scale.until = (ring.head + ACTIVE_DAYS_HOURS) * HOUR;
+    scale.factor = active / base;
+    return scale;
+  }
+
+  /** The median runway from the projected one (the time the mean spend to come reaches the balance). */
+  private medianRunway(projected: number): number {
+    let runway = projected;
+    const balance = this.lastBalance;
     if (runway > 0 && this.skewShift > 0) {
       // The runway is the first time the spend reaches the balance, so its median is when the
       // *median* of the spend to come equals the balance. Spend that comes in bursts is skewed to
@@ -649,13 +692,10 @@ export class RunwayEstimator {
       // independent observations, a handful for an account with a few batch runs. The median of a
       // gamma-distributed rate with that many is its mean times (1 - 1/(3n)), and the median runway
       // is the balance over the median rate. Steady spend has thousands: no change.
-      const n = Math.max(1, (spend * spend) / ((weight / HOUR) * this.hourSd * this.hourSd));
+      const n = Math.max(1, (this.spendNow * this.spendNow) / ((this.weightNow / HOUR) * this.hourSd * this.hourSd));
       runway /= 1 - 1 / (3 * n);
     }
-    const rate =
-      runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
-    const low = runway > 0 ? this.lowerBound(runway, trendPerHour) : runway;
-    return this.result(runway, rate, trendPerHour, low);
+    return runway;
   }
 
   /**

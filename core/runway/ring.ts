@@ -41,10 +41,10 @@ export class BinRing {
   }
 
   /**
-   * Spreads `amount` evenly over the interval [t0, t1) and, when `covered`, counts the interval as
-   * observed. Parts older than the ring are dropped. Work is bounded by the ring size.
+   * Spreads `amount` evenly over the interval [t0, t1) and counts the interval as observed. Parts
+   * older than the ring are dropped. Work is bounded by the ring size.
    */
-  addInterval(t0: number, t1: number, amount: number, covered: boolean): void {
+  addInterval(t0: number, t1: number, amount: number): void {
     if (!(t1 > t0)) return;
     this.advanceTo(t1);
     const w = this.width;
@@ -57,7 +57,7 @@ export class BinRing {
       if (overlap <= 0) continue;
       const s = this.slot(b);
       if (amount !== 0) this.spend[s]! += (amount * overlap) / span;
-      if (covered) this.cover[s]! += overlap;
+      this.cover[s]! += overlap;
     }
   }
 

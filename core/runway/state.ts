@@ -1,4 +1,5 @@
 /** Serialised estimator state: plain JSON, versioned, restorable after a restart. */
+import { HOUR } from "./profile.ts";
 
 export const STATE_KIND = "captcha-runway/runway-estimator";
 export const STATE_VERSION = 1;
@@ -79,7 +80,7 @@ export function parseRunwayState(s: unknown, hourlyBins: number, fineBins: numbe
   if ((last === null) !== (hourly.head === null) || (last === null) !== (fine.head === null)) {
     fail("last sample and bin heads disagree");
   }
-  if (last !== null && hourly.head !== Math.floor(last.timestamp / 3600)) {
+  if (last !== null && hourly.head !== Math.floor(last.timestamp / HOUR)) {
     fail("hourly.head does not match last.timestamp");
   }
   return {

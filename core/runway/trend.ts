@@ -131,7 +131,7 @@ const LOG = new Float64Array(6);
 const NEWER = new Float64Array(6);
 const OLDER = new Float64Array(6);
 
-
+/** Adds the point (x, y) with weight w to the sums. */
 function accumulate(acc: Float64Array, x: number, y: number, w: number): void {
   acc[0]! += w;
   acc[1]! += w * x;
