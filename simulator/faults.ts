@@ -1,8 +1,24 @@
 /**
- * Faults the simulator can be told to produce, and their validation (for the control API).
+ * Faults the simulator can be told to produce: their validation (for the control API), the queue of
+ * faults in force and which of them a request meets, and the answer a fault gives in place of the
+ * normal one. The protocol handlers know nothing of faults; the server applies them to balance calls.
  */
+import { InputError } from "../core/errors.ts";
 import { DEFINITIONS } from "../core/providers/catalog.ts";
-import { type Protocol, PROTOCOLS } from "./protocol.ts";
+import {
+  emptyBody,
+  errorAnswer,
+  type Flavour,
+  garbage,
+  htmlErrorPage,
+  legacySuccess,
+  type Protocol,
+  PROTOCOLS,
+  type SimResponse,
+  successAnswer,
+  tooManyRequests,
+  truncate,
+} from "./protocol.ts";
 
 export type Fault =
   /** A provider error code in the protocol's shape (legacy `{"status":0,"request":CODE}` / plain CODE;
@@ -243,4 +259,108 @@ export function describeFault(f: ActiveFault, accountIdOf: (key: string) => stri
     protocol: f.protocol ?? "*",
     remaining: Number.isFinite(f.remaining) ? f.remaining : "until cleared",
   };
+}
+
+/** What a request meets: the latency of every matching latency fault, and the first other matching fault. */
+export interface FaultsMet {
+  readonly delayMs: number;
+  readonly fault: Fault | null;
+}
+
+/** The faults in force, in the order they were added. */
+export class FaultQueue {
+  #faults: ActiveFault[] = [];
+  #nextId = 1;
+
+  /** Adds a fault (checked as the control API checks it); returns its id. */
+  add(fault: Fault, scope: FaultScope = {}): number {
+    const checked = parseFault(fault);
+    if (typeof checked === "string") throw new InputError(`simulator: ${checked}`);
+    const times = scope.times ?? Number.POSITIVE_INFINITY;
+    if (!(times >= 1)) throw new InputError("simulator: 'times' must be >= 1");
+    const id = this.#nextId++;
+    this.#faults.push({ id, fault: checked, key: scope.key, protocol: scope.protocol, remaining: times });
+    return id;
+  }
+
+  /** Removes every fault; returns how many there were. */
+  clear(): number {
+    const n = this.#faults.length;
+    this.#faults = [];
+    return n;
+  }
+
+  /** The faults a request with `key` on `protocol` meets, each used up once; spent faults disappear. */
+  take(key: string, protocol: Protocol): FaultsMet {
+    let delayMs = 0;
+    let fault: Fault | null = null;
+    for (const f of this.#faults) {
+      if (f.remaining <= 0) continue;
+      if (f.key !== undefined && f.key !== key) continue;
+      if (f.protocol !== undefined && f.protocol !== protocol) continue;
+      if (f.fault.kind === "latency") {
+        delayMs += f.fault.ms;
+        f.remaining--;
+      } else if (fault === null) {
+        fault = f.fault;
+        f.remaining--;
+      }
+    }
+    this.#faults = this.#faults.filter((f) => f.remaining > 0);
+    return { delayMs, fault };
+  }
+
+  /** The faults for the control API's state, accounts named by id, never by key. */
+  describe(accountIdOf: (key: string) => string): Record<string, unknown>[] {
+    return this.#faults.map((f) => describeFault(f, accountIdOf));
+  }
+}
+
+/** How a request is answered: a response, a response cut mid-stream, a dropped socket, or no answer at all. */
+export type Outcome = SimResponse | "drop" | "hang" | { readonly midStream: SimResponse };
+
+/** Who a faulty answer is for: the flavour it imitates, and the account's figures when the key has one. */
+export interface FaultTarget {
+  readonly protocol: Protocol;
+  readonly flavour: Flavour;
+  readonly key: string;
+  /** Legacy only: the json=1 shape. */
+  readonly json: boolean;
+  readonly account?: { readonly decimals: number; readonly captchaCredits: number };
+}
+
+/** The answer `fault` gives instead of the normal one (`normal`, for the faults that distort it). */
+export function faultAnswer(fault: Fault, to: FaultTarget, normal: () => SimResponse): Outcome {
+  const { protocol, flavour, key, json, account } = to;
+  switch (fault.kind) {
+    case "error": {
+      const code = withKey(fault.code, key);
+      const description = fault.description === undefined ? undefined : withKey(fault.description, key);
+      return errorAnswer(protocol, flavour, code, { status: fault.status, errorId: fault.errorId, json, description });
+    }
+    case "body": {
+      const body = withKey(fault.body, key).repeat(fault.repeat ?? 1);
+      return { status: fault.status ?? 200, headers: { "content-type": fault.contentType ?? "text/plain; charset=utf-8" }, body };
+    }
+    case "html":
+      return htmlErrorPage(fault.status ?? 502);
+    case "truncated":
+      return fault.midStream ? { midStream: normal() } : truncate(normal());
+    case "garbage":
+      return garbage();
+    case "empty":
+      return emptyBody();
+    case "non-numeric":
+      if (protocol === "legacy") return legacySuccess(fault.value === undefined ? "abc" : String(fault.value), json);
+      return successAnswer(protocol, flavour, fault.value === undefined ? "NaN" : fault.value, account?.decimals ?? 4, {
+        captchaCredits: account?.captchaCredits,
+      });
+    case "rate-limit":
+      return tooManyRequests(fault.retryAfter ?? fault.retryAfterSeconds ?? 30);
+    case "drop":
+    case "hang":
+      return fault.kind;
+    case "latency":
+      return normal();
+  }
 }

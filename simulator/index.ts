@@ -1,6 +1,9 @@
 /** The provider simulator: see docs/simulator.md. */
-export { startSimulator, isLoopbackHost } from "./server.ts";
-export type { SimAccountConfig, SimCounts, SimState, Simulator, SimulatorOptions, ProtocolCounts } from "./server.ts";
+export { startSimulator } from "./server.ts";
+export { isLoopbackHost } from "./options.ts";
+export type { SimAccountConfig, SimulatorOptions } from "./options.ts";
+export type { SimState, Simulator } from "./handle.ts";
+export type { ProtocolCounts, SimCounts } from "./counts.ts";
 export type { Fault, FaultKind, FaultScope } from "./faults.ts";
 export { FAULT_KINDS, KNOWN_ERROR_CODES, parseFault } from "./faults.ts";
 export type { Flavour, Protocol } from "./protocol.ts";

@@ -251,6 +251,16 @@ export interface ErrorAnswerOptions {
   readonly description?: string;
 }
 
+/** A JSON answer (the solve calls, the spend history, the control API). */
+export function jsonResponse(value: unknown, status = 200): SimResponse {
+  return { status, headers: JSON_TYPE, body: JSON.stringify(value) };
+}
+
+/** What a path no protocol has gets. */
+export function notFound(): SimResponse {
+  return { status: 404, headers: TEXT_TYPE, body: "Not Found" };
+}
+
 /** A provider error code in `protocol`'s shape, as `flavour` sends it. */
 export function errorAnswer(protocol: Protocol, flavour: Flavour, code: string, opts: ErrorAnswerOptions = {}): SimResponse {
   switch (protocol) {
