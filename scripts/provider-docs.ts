@@ -1,6 +1,6 @@
 /**
  * Rewrites what the docs and action.yml say about the built-in providers from their definitions
- * (core/providers/services/*.ts): the provider table (docs/providers.md), the interval table
+ * (core/providers/services/*.ts): the README's provider list, the provider table (docs/providers.md), the interval table
  * (docs/exporter.md), the action's `provider` input row (docs/action.md), and action.yml's
  * description and `provider` input. Run it after adding or changing a provider: `npm run docs:providers`.
  * test/unit/provider-definitions.test.ts fails while the files differ from what this writes.
@@ -9,10 +9,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   actionDescription,
+  actionDocsProviderInputRow,
   actionProviderInput,
   intervalTable,
   providerTable,
-  readmeProviderInputRow,
+  readmeProviderList,
   wrap,
 } from "../core/providers/describe.ts";
 
@@ -37,11 +38,12 @@ function rewrite(file: string, edit: (text: string) => string): void {
   writeFileSync(path, edit(readFileSync(path, "utf8")));
 }
 
+rewrite("README.md", (t) => between(t, "<!-- provider-list:", "<!-- /provider-list -->", readmeProviderList(), "README.md"));
 rewrite("docs/providers.md", (t) => between(t, "<!-- providers:", "<!-- /providers -->", providerTable(), "docs/providers.md"));
 rewrite("docs/exporter.md", (t) =>
   between(t, "<!-- provider-intervals:", "<!-- /provider-intervals -->", intervalTable(), "docs/exporter.md"),
 );
-rewrite("docs/action.md", (t) => replaceBlock(t, /^\| `provider` \| `captchaai` \|.*$/m, readmeProviderInputRow(), "docs/action.md"));
+rewrite("docs/action.md", (t) => replaceBlock(t, /^\| `provider` \| `captchaai` \|.*$/m, actionDocsProviderInputRow(), "docs/action.md"));
 rewrite("action.yml", (t) => {
   const described = replaceBlock(t, /^description: >-\n(?: {2}.*\n)+/m, `description: >-\n${wrap(actionDescription(), 104, "  ")}\n`, "action.yml");
   return replaceBlock(
@@ -51,4 +53,4 @@ rewrite("action.yml", (t) => {
     "action.yml",
   );
 });
-process.stdout.write("docs/providers.md, docs/exporter.md, docs/action.md and action.yml rewritten from core/providers/services/\n");
+process.stdout.write("README.md, docs/providers.md, docs/exporter.md, docs/action.md and action.yml rewritten from core/providers/services/\n");

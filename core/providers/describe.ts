@@ -1,7 +1,9 @@
 /**
  * The provider facts as the documentation shows them, rendered from the definitions: the README's
- * provider and interval tables and action.yml's lists are checked against these by
- * test/unit/provider-definitions.test.ts, so the documents cannot drift from the registry.
+ * provider list, the provider table (docs/providers.md), the interval table (docs/exporter.md), the
+ * action's `provider` input (docs/action.md) and action.yml's lists are written by
+ * `npm run docs:providers` and checked against these by test/unit/provider-definitions.test.ts, so the
+ * documents cannot drift from the registry.
  */
 import { DEFINITIONS } from "./catalog.ts";
 import type { ProtocolName, ProviderDefinition } from "./define.ts";
@@ -24,7 +26,7 @@ function currencyCell(d: ProviderDefinition): string {
   return d.currencyNote && d.currencyNote !== d.defaultCurrency ? `${d.defaultCurrency} (${d.currencyNote})` : d.defaultCurrency;
 }
 
-/** The README's provider table (header included), one row per built-in provider. */
+/** docs/providers.md's provider table (header included), one row per built-in provider. */
 export function providerTable(): string {
   const rows = [
     "| `--provider` | service | protocol | default base URL | currency | default poll interval |",
@@ -38,7 +40,7 @@ export function providerTable(): string {
   return rows.join("\n");
 }
 
-/** The README's interval table: providers grouped by identical limits and reason. */
+/** docs/exporter.md's interval table: providers grouped by identical limits and reason. */
 export function intervalTable(): string {
   const rows = ["| provider | default interval | minimum | ban cool-down | why |", "|---|---|---|---|---|"];
   for (const d of DEFINITIONS) {
@@ -86,7 +88,17 @@ export function actionProviderInput(): string {
   return `The provider: ${orList([...DEFINITIONS.map((d) => d.name)])}.`;
 }
 
-/** The README's row of the action's `provider` input. */
-export function readmeProviderInputRow(): string {
+/** The README's list of the built-in providers' names: one sentence, wrapped at 104 columns. */
+export function readmeProviderList(): string {
+  const names = DEFINITIONS.map((d) => `\`${d.name}\``).join(", ");
+  return wrap(
+    `Providers: ${names}, and any prepaid API with a JSON balance endpoint through the generic \`http-json\` provider ([docs/providers.md](docs/providers.md)).`,
+    104,
+    "",
+  );
+}
+
+/** docs/action.md's row of the action's `provider` input. */
+export function actionDocsProviderInputRow(): string {
   return `| \`provider\` | \`captchaai\` | One of the providers above: ${orList(DEFINITIONS.map((d) => `\`${d.name}\``))}. |`;
 }

@@ -9,7 +9,14 @@ import { parse } from "yaml";
 import { defaultPrices } from "../../core/pricing.ts";
 import { DEFINITIONS, PROVIDER_NAMES } from "../../core/providers/catalog.ts";
 import { PROTOCOL_NAMES } from "../../core/providers/define.ts";
-import { actionDescription, actionProviderInput, intervalTable, providerTable, readmeProviderInputRow } from "../../core/providers/describe.ts";
+import {
+  actionDescription,
+  actionDocsProviderInputRow,
+  actionProviderInput,
+  intervalTable,
+  providerTable,
+  readmeProviderList,
+} from "../../core/providers/describe.ts";
 import { getProvider } from "../../core/providers/registry.ts";
 import { FAILURE_REASONS } from "../../core/reasons.ts";
 import { startSimulator } from "../../simulator/index.ts";
@@ -87,6 +94,10 @@ describe("provider definitions", () => {
 
   const HINT = "out of date with core/providers/services/: run npm run docs:providers";
 
+  it("the README's provider list is the registry", () => {
+    expect(between(doc("README.md"), "<!-- provider-list:", "<!-- /provider-list -->"), HINT).toBe(readmeProviderList());
+  });
+
   it("docs/providers.md's provider table is the registry", () => {
     expect(between(doc("docs/providers.md"), "<!-- providers:", "<!-- /providers -->"), HINT).toBe(providerTable());
   });
@@ -103,7 +114,7 @@ describe("provider definitions", () => {
 
   it("docs/action.md's inputs list exactly the registry's providers", () => {
     const row = doc("docs/action.md").split("\n").find((l) => l.startsWith("| `provider` |"));
-    expect(row, HINT).toBe(readmeProviderInputRow());
+    expect(row, HINT).toBe(actionDocsProviderInputRow());
   });
 
   it.each(DEFINITIONS.map((d) => [d.name, d] as const))("%s: every documented error code, in the simulator's shape, reads as the definition says", async (_n, d) => {
