@@ -11,32 +11,50 @@ import { jsonResponse, type SimResponse } from "./protocol.ts";
 import { isScenarioName, type ScenarioName, type SpendProcess, validateProcess } from "./spend.ts";
 
 type Body = Record<string, unknown>;
-type Route = (body: Body) => SimResponse;
 
-const UNKNOWN_ROUTE =
-  "unknown control route; expected GET /_sim/state, GET|DELETE /_sim/counts, POST /_sim/balance, " +
-  "POST /_sim/spend, POST /_sim/fault, DELETE /_sim/faults, POST /_sim/time";
+/** What the routes act on. */
+export interface ControlTarget {
+  readonly sim: Simulator;
+  readonly book: AccountBook;
+  readonly clock: SimClock;
+}
+
+type Route = (t: ControlTarget, body: Body) => SimResponse;
+
+const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
+  ["GET /_sim/state", (t) => jsonResponse(t.sim.state())],
+  ["GET /_sim/counts", (t) => jsonResponse(t.sim.counts())],
+  ["DELETE /_sim/counts", (t) => resetCounts(t.sim)],
+  ["POST /_sim/balance", (t, body) => setBalance(t.book, body)],
+  ["POST /_sim/spend", (t, body) => setSpend(t.book, body)],
+  ["POST /_sim/fault", (t, body) => addFault(t.sim, t.book, body)],
+  ["DELETE /_sim/faults", (t) => jsonResponse({ cleared: t.sim.clearFaults() })],
+  ["POST /_sim/time", (t, body) => setTime(t.sim, t.clock, body)],
+]);
+
+/** Every route, as "METHOD /path". */
+export const CONTROL_ROUTES: readonly string[] = [...ROUTES.keys()];
+
+const UNKNOWN_ROUTE = `unknown control route; expected ${listRoutes(CONTROL_ROUTES)}`;
 
 const failure = (status: number, message: string): SimResponse => jsonResponse({ error: message }, status);
 
-/** The control API of `sim`: answers a request to a /_sim/ path (its body as received). */
-export function controlApi(sim: Simulator, book: AccountBook, clock: SimClock): (method: string, path: string, body: string) => SimResponse {
-  const routes = new Map<string, Route>([
-    ["GET /_sim/state", () => jsonResponse(sim.state())],
-    ["GET /_sim/counts", () => jsonResponse(sim.counts())],
-    ["DELETE /_sim/counts", () => resetCounts(sim)],
-    ["POST /_sim/balance", (body) => setBalance(book, body)],
-    ["POST /_sim/spend", (body) => setSpend(book, body)],
-    ["POST /_sim/fault", (body) => addFault(sim, book, body)],
-    ["DELETE /_sim/faults", () => jsonResponse({ cleared: sim.clearFaults() })],
-    ["POST /_sim/time", (body) => setTime(sim, clock, body)],
-  ]);
-  return (method, path, raw) => {
-    const body = jsonObject(raw);
-    if (typeof body === "string") return failure(400, body);
-    const route = routes.get(`${method} ${path}`);
-    return route ? route(body) : failure(404, UNKNOWN_ROUTE);
-  };
+/** Answers a request to a /_sim/ path (its body as received). */
+export function controlRequest(target: ControlTarget, method: string, path: string, raw: string): SimResponse {
+  const body = jsonObject(raw);
+  if (typeof body === "string") return failure(400, body);
+  const route = ROUTES.get(`${method} ${path}`);
+  return route ? route(target, body) : failure(404, UNKNOWN_ROUTE);
+}
+
+/** "GET /a", "DELETE /a", "POST /b" -> "GET|DELETE /a, POST /b" (paths in the order they first appear). */
+function listRoutes(routes: readonly string[]): string {
+  const methods = new Map<string, string[]>();
+  for (const r of routes) {
+    const [method = "", path = ""] = r.split(" ");
+    methods.set(path, [...(methods.get(path) ?? []), method]);
+  }
+  return [...methods].map(([path, ms]) => `${ms.join("|")} ${path}`).join(", ");
 }
 
 /** An empty body is `{}`; anything but a JSON object is refused (the message says why). */

@@ -13,7 +13,7 @@ import { InputError } from "../core/errors.ts";
 import { AccountBook } from "./accounts.ts";
 import { BanList } from "./bans.ts";
 import { SimClock } from "./clock.ts";
-import { controlApi } from "./control.ts";
+import { type ControlTarget, controlRequest } from "./control.ts";
 import { RequestCounter } from "./counts.ts";
 import { FaultQueue, faultAnswer } from "./faults.ts";
 import { SimulatorHandle, type Simulator } from "./handle.ts";
@@ -35,7 +35,7 @@ interface Running {
   readonly counter: RequestCounter;
   readonly faults: FaultQueue;
   readonly sleepers: Sleepers;
-  readonly control: ReturnType<typeof controlApi>;
+  readonly control: ControlTarget;
   closing: boolean;
 }
 
@@ -56,7 +56,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const counter = new RequestCounter(book);
   const faults = new FaultQueue();
   const sim = new SimulatorHandle({ host, flavour, clock, book, counter, faults, spendingStats: ctx.spendingStats });
-  const run: Running = { options, flavour, now, ctx, counter, faults, sleepers: new Sleepers(), control: controlApi(sim, book, clock), closing: false };
+  const run: Running = { options, flavour, now, ctx, counter, faults, sleepers: new Sleepers(), control: { sim, book, clock }, closing: false };
 
   const server = createServer(options.tls, (req, res) => {
     respond(run, req, res).catch(() => {
@@ -86,7 +86,7 @@ async function respond(run: Running, req: http.IncomingMessage, res: http.Server
   const method = (req.method ?? "GET").toUpperCase();
   const body = await readBody(req);
   if (body === null || run.closing) return;
-  if (url.pathname.startsWith("/_sim/")) return send(res, run.control(method, url.pathname, body));
+  if (url.pathname.startsWith("/_sim/")) return send(res, controlRequest(run.control, method, url.pathname, body));
   const request: SimRequest = { method, url, body, headers: req.headers, client: req.socket.remoteAddress ?? "unknown" };
   for (const handler of HANDLERS) {
     const handled = handler(request, run.ctx);
