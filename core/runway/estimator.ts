@@ -644,7 +644,7 @@ export class RunwayEstimator {
     projection.now = this.lastT;
     projection.level = base;
     projection.extraPerSecond = extra;
-    projection.scale = this.nearTermScale(base, trending);
+    projection.scale = this.nearTermScale(base);
     projection.trend = ahead;
     const projected = projectRunway(projection);
     if (projected === null) return this.result(null, null, trendPerHour);
@@ -659,10 +659,10 @@ export class RunwayEstimator {
    * The scaling of the level `base` ahead, without a surge: a lull in force, else (when no trend is
    * projected) a day at the active days' level once spending has resumed after quiet days; null = none.
    */
-  private nearTermScale(base: number, trending: boolean): NearTermScale | null {
+  private nearTermScale(base: number): NearTermScale | null {
     if (this.surge !== null) return null;
     const lull = this.currentLull(base);
-    if (lull !== null || !(this.activeWeight > 0) || trending) return lull;
+    if (lull !== null || !(this.activeWeight > 0) || this.trend.perHour !== 0) return lull;
     const ring = this.hourly;
     const cur = ring.slot(ring.head);
     const curWeight = ring.cover[cur]! * this.profileAt(ring.head);
