@@ -1,5 +1,5 @@
 /**
- * The project's one redactor: removes secrets (API keys; later proxy credentials and tokens) from text
+ * The project's one redactor: removes secrets (API keys, proxy credentials, tokens) from text
  * before it leaves the process. Providers put the key in the query string (legacy protocol) or the JSON
  * body, echo it in error codes and messages, and HTTP client errors may quote either, so a secret is
  * found in whatever form it takes there:

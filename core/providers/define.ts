@@ -2,12 +2,12 @@
  * What a provider is, as data: one module per service under services/ holds every fact about it (its
  * protocol, default URL, currency, poll limits, ban cool-down, documented error codes, default prices
  * with their sources, and how the simulator imitates it). The registry, the price table, the simulator,
- * `--help`, the README's provider table and action.yml's description are derived from these modules
+ * `--help`, docs/providers.md's provider table and action.yml's description are derived from these modules
  * or checked against them by tests (test/unit/provider-definitions.test.ts). See docs/providers.md.
  */
 import type { FailureReason } from "../reasons.ts";
 
-/** The wire protocols the built-in providers speak (core/providers/protocols.ts). */
+/** The wire protocols the built-in providers speak (see protocol.ts; provider.ts maps each to its module). */
 export const PROTOCOL_NAMES = ["legacy", "client-key", "nopecha", "deathbycaptcha"] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 

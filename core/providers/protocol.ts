@@ -1,7 +1,8 @@
 /**
  * What a wire protocol is: how to ask for the balance and how to read the answer. One module per
- * protocol (legacy.ts, client-key.ts, nopecha.ts, deathbycaptcha.ts); provider.ts makes the call the same
- * way for all of them (one request, the key redacted, never a throw).
+ * protocol (`legacy`: legacy.ts, `client-key`: client-key.ts, `nopecha`: nopecha-status.ts,
+ * `deathbycaptcha`: dbc-user.ts); provider.ts (PROTOCOLS) makes the call the same way for all of them
+ * (one request, the key redacted, never a throw).
  */
 import type { HttpRequest } from "../http.ts";
 import type { CodeTable } from "./error-codes.ts";
