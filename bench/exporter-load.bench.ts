@@ -98,7 +98,7 @@ async function startExporter(dir: string, simUrl: string, auth: boolean): Promis
   const url = await new Promise<string>((resolve, reject) => {
     proc.stderr!.on("data", (c) => {
       log += c;
-      const m = /msg="exporter listening" address=(\S+)/.exec(log);
+      const m = /msg="exporter listening" address=\S+ url=(\S+)/.exec(log);
       if (m) resolve(m[1]!);
     });
     proc.once("exit", (code) => reject(new Error(`exporter exited ${code}:\n${log}`)));

@@ -27,7 +27,7 @@ import { X509Certificate } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { parseCurrency } from "./currency.ts";
 import { parsePollInterval } from "./duration.ts";
-import { InputError } from "./errors.ts";
+import { fileErrorReason, InputError } from "./errors.ts";
 import type { NetworkOptions } from "./http.ts";
 import { effectivePrices, parseCaptchaType, parsePrice, type PriceTable } from "./pricing.ts";
 import { HTTP_JSON, type HttpJsonSpec, httpJsonProvider } from "./providers/http-json.ts";
@@ -101,9 +101,7 @@ export function checkCaFile(path: string, where: string): string {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (code ?? "unreadable");
-    throw new InputError(`${where}: cannot read the CA file ${path} (${why})`);
+    throw new InputError(`${where}: cannot read the CA file ${path} (${fileErrorReason(err)})`);
   }
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) {
@@ -160,9 +158,7 @@ export async function readKeyFile(path: string, where: string): Promise<string> 
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : (code ?? "unreadable");
-    throw new InputError(`${where}: cannot read the API key file ${path} (${why})`);
+    throw new InputError(`${where}: cannot read the API key file ${path} (${fileErrorReason(err)})`);
   }
   return checkKey(text, `${where}: the API key file ${path}`);
 }
@@ -338,8 +334,7 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read the configuration file ${path} (${code === "ENOENT" ? "no such file" : (code ?? "unreadable")})`);
+    throw new InputError(`cannot read the configuration file ${path} (${fileErrorReason(err)})`);
   }
   let doc: unknown;
   try {

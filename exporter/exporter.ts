@@ -282,7 +282,8 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
   for (const w of warmUps) warming.push(w());
   for (const p of pollers) p.start(pollers.length, config.resume?.get(stateKey(p.account.name, p.account.providerLabel))?.nextCheckAtMs);
   logger.info("exporter listening", {
-    address: server.url,
+    address: server.address,
+    url: server.url,
     telemetry_path: config.telemetryPath,
     accounts: config.accounts.length,
     ...(shard.total > 1 ? { shard: shard.ordinal, total_shards: shard.total } : {}),

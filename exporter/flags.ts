@@ -36,6 +36,12 @@ export function parseListenAddress(raw: string): ListenAddress {
   return { host, port };
 }
 
+/** A listen address as the logs show it: `*:9877` for every interface, `127.0.0.1:9877`, `[::1]:9877`. */
+export function formatListenAddress(address: ListenAddress): string {
+  const host = address.host === undefined ? "*" : address.host.includes(":") ? `[${address.host}]` : address.host;
+  return `${host}:${address.port}`;
+}
+
 export function parseTelemetryPath(raw: string): string {
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(raw) || raw.includes("//")) {
     throw new InputError(`--web.telemetry-path: expected an absolute URL path such as /metrics, got '${raw}'`);

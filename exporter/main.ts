@@ -9,10 +9,10 @@
  * and restored, each account keeping its schedule and its values, on the same address (the
  * listening socket is reopened, so a connection in that instant may be refused).
  */
-import { isInputError } from "../core/errors.ts";
+import { isInputError, listenErrorMessage } from "../core/errors.ts";
 import { startDemo } from "./demo.ts";
 import { type ExporterConfig, type ResumeHint, startExporter, type RunningExporter } from "./exporter.ts";
-import { type ListenAddress, type RawExporterFlags, resolveExporterOptions } from "./flags.ts";
+import { formatListenAddress, type ListenAddress, type RawExporterFlags, resolveExporterOptions } from "./flags.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { PolledAccount } from "./poller.ts";
 import { resolveAccounts } from "./accounts.ts";
@@ -61,8 +61,10 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
   let exporter: RunningExporter | null = null;
   let demoClose: (() => Promise<void>) | undefined;
   const signals = hooks.stopSignal ? null : signalPromise();
+  let listenShown: string | undefined;
   try {
     const options = resolveExporterOptions(raw);
+    listenShown = formatListenAddress(options.listen);
     const shard = resolveShard(raw, { env, ...(hooks.hostname ? { hostname: hooks.hostname } : {}) });
     logger = createLogger({ level: options.logLevel, format: options.logFormat, ...(hooks.logWrite ? { write: hooks.logWrite } : {}) });
     const webConfig = options.webConfigFile ? await loadWebConfig(options.webConfigFile) : EMPTY_WEB_CONFIG;
@@ -169,8 +171,9 @@ export async function runExporterCommand(raw: RawExporterFlags, hooks: RunHooks 
       return 2;
     }
     const e = err as NodeJS.ErrnoException;
-    if (e?.code === "EADDRINUSE" || e?.code === "EACCES" || e?.code === "EADDRNOTAVAIL") {
-      errorOut(`captcha-runway exporter: cannot listen on --web.listen-address (${e.code}: ${e.message.replace(/^listen \w+: /, "")})\n`);
+    const busy = listenErrorMessage(e, listenShown ?? "the --web.listen-address", "--web.listen-address");
+    if (busy) {
+      errorOut(`captcha-runway exporter: ${busy}\n`);
       return 2;
     }
     if (logger) logger.error("exporter failed", { err: e?.message ?? String(err) });

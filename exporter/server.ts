@@ -7,7 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { ListenAddress } from "./flags.ts";
+import { formatListenAddress, type ListenAddress } from "./flags.ts";
 import type { Logger } from "./logger.ts";
 import type { ExporterMetrics } from "./metrics.ts";
 import type { BasicAuthChecker } from "./basic-auth.ts";
@@ -125,6 +125,8 @@ export interface RunningServer {
   readonly server: Server;
   /** Base URL, e.g. http://127.0.0.1:9877 (loopback address when listening on every interface). */
   readonly url: string;
+  /** The address bound, for the log: `*:9877` on every interface, else the host and port bound (`127.0.0.1:9877`, `[::1]:9877`). */
+  readonly address: string;
   readonly port: number;
   close(): Promise<void>;
 }
@@ -178,6 +180,7 @@ export async function listen(app: express.Express, address: ListenAddress, webCo
   return {
     server,
     url,
+    address: formatListenAddress({ host: address.host === undefined ? undefined : info.address, port: info.port }),
     port: info.port,
     close: () =>
       new Promise<void>((resolve) => {

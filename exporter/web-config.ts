@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { createSecureContext } from "node:tls";
 import { parse as parseYaml } from "yaml";
-import { InputError } from "../core/errors.ts";
+import { fileErrorReason, InputError } from "../core/errors.ts";
 
 export interface TlsSettings {
   readonly cert: Buffer;
@@ -117,7 +117,7 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new InputError(`--web.config.file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new InputError(`--web.config.file: cannot read ${file} (${fileErrorReason(err)})`);
   }
   const parsed = parseWebConfig(text, file);
   let tls: TlsSettings | null = null;
@@ -126,7 +126,7 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
       try {
         return await readFile(p);
       } catch (err) {
-        throw new InputError(`${file}: cannot read tls_server_config.${what} ${p} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+        throw new InputError(`${file}: cannot read tls_server_config.${what} ${p} (${fileErrorReason(err)})`);
       }
     };
     tls = {

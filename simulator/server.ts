@@ -9,7 +9,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { InputError } from "../core/errors.ts";
+import { InputError, listenErrorMessage } from "../core/errors.ts";
 import { AccountBook } from "./accounts.ts";
 import { BanList } from "./bans.ts";
 import { SimClock } from "./clock.ts";
@@ -118,7 +118,7 @@ function createServer(tls: SimulatorOptions["tls"], listener: Listener): http.Se
 async function listen(server: http.Server, host: string, port: number, tls: boolean): Promise<{ url: string; port: number }> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(new InputError(`simulator: cannot listen on ${host}:${port} (${err.code ?? err.message})`)),
+      reject(new InputError(`simulator: ${listenErrorMessage(err, `${host.includes(":") ? `[${host}]` : host}:${port}`, "--port") ?? `cannot listen on ${host}:${port} (${err.code ?? err.message})`}`)),
     );
     server.listen(port, host, () => resolve());
   });

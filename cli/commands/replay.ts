@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import type { CommandModule } from "yargs";
+import { fileErrorReason } from "../../core/errors.ts";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
 import { HistoryCsvError, type HistoryColumns, parseHeader, parseRow } from "../../core/runway/history-csv.ts";
 
@@ -127,7 +128,30 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   builder: (y) =>
     y
       .positional("file", { type: "string", demandOption: true, describe: "CSV file, or - for standard input" })
-      .example("$0 replay history.csv > runway.jsonl", "estimate the runway at every sample of an exported history"),
+      .example("$0 replay history.csv > runway.jsonl", "estimate the runway at every sample of an exported history")
+      .example("$0 replay - < history.csv", "the same from standard input")
+      .epilog(
+        [
+          "Input: a CSV file whose first line is a header naming a timestamp and a balance column",
+          "(case-insensitive, in any order; other columns are ignored; quoted fields are fine):",
+          "  timestamp   when the balance was read: unix seconds (1767225600, decimals allowed) or",
+          "              ISO 8601 (2026-01-01T00:00:00Z; without an offset read as UTC); not milliseconds",
+          "  balance     the balance then, a number in the account's currency",
+          "For example:",
+          "  timestamp,balance",
+          "  1767225600,10.00",
+          "  2026-01-01T00:01:00Z,9.99",
+          "",
+          "Output: one JSON line per data row, in input order:",
+          '  {"timestamp":1767225660,"balance":9.99,"runway_seconds":59940,"runway_lower_bound_seconds":19750,',
+          '   "spend_rate_per_second":0.000166667,"trend_per_day":0}',
+          "runway_seconds and runway_lower_bound_seconds (the 1-in-10 pessimistic runway) are null until some",
+          "spending has been seen. A row whose timestamp is not later than an earlier one does not update",
+          "the estimate (counted on stderr). A malformed row stops the replay naming its line (exit 2).",
+          "",
+          "Exit codes: 0 every row replayed, 2 the file is missing or unreadable, or a row is malformed.",
+        ].join("\n"),
+      ),
   handler: async (argv) => {
     // yargs-parser hands a lone "-" over as an empty string
     const useStdin = argv.file === "-" || argv.file === "";
@@ -145,9 +169,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       const e = err as NodeJS.ErrnoException;
       let message: string;
       if (err instanceof HistoryCsvError) message = `${name} ${e.message}`;
-      else if (e.code === "ENOENT") message = `cannot read ${name}: no such file`;
       else if (e.code === "EISDIR") message = `cannot read ${name}: it is a directory, expected a CSV file`;
-      else if (e.code === "EACCES") message = `cannot read ${name}: permission denied`;
+      else if (e.code !== undefined) message = `cannot read ${name}: ${fileErrorReason(e)}`;
       else message = `cannot replay ${name}: ${e.message}`;
       process.stderr.write(`captcha-runway replay: ${message}\n`);
       process.exitCode = 2;

@@ -92,7 +92,7 @@ describe("npm package", () => {
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     try {
-      const address = await eventually(() => /msg="exporter listening" address=(\S+)/.exec(out)?.[1], `the exporter to listen (output: ${out})`, 30_000);
+      const address = await eventually(() => /msg="exporter listening" address=\S+ url=(\S+)/.exec(out)?.[1], `the exporter to listen (output: ${out})`, 30_000);
       const body = await eventually(async () => {
         const b = (await scrape(`${address}/metrics`)).body;
         return sample(b, "captcha_balance", { account: "demo", provider: "demo" }) !== undefined ? b : undefined;

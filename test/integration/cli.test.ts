@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FailureReason } from "../../core/reasons.ts";
 import { type Fault, type Simulator, startSimulator } from "../../simulator/index.ts";
-import { runCliProcess } from "../helpers/cli.ts";
+import { formatListenAddress } from "../../exporter/flags.ts";
+import { CLI_ENTRY, runCliProcess } from "../helpers/cli.ts";
 
 const KEY = "c0ffee00c0ffee00c0ffee00c0ffee00";
 const CK_KEY = "clientkey-secret-7f3a9b2e41d6c85f";
@@ -229,5 +230,104 @@ describe("usage as a newcomer meets it", () => {
     expect(own.code).toBe(0);
     expect(own.stdout).not.toMatch(/illustrative/);
     expect(own.stdout).toMatch(/recaptcha_v2\s+1000 × 0\.002 = 2\.00 USD/);
+  });
+});
+
+describe("files, ports and addresses, as a newcomer meets them", () => {
+  it("replay --help describes the CSV, and its example replays to the output it shows", async () => {
+    const help = await runCliProcess(["replay", "--help"], {});
+    expect(help.code).toBe(0);
+    for (const part of ["header", "timestamp", "unix seconds", "ISO 8601", "balance", "account's currency", "Output: one JSON line per data row"]) {
+      expect(help.stdout).toContain(part);
+    }
+    const example = /For example:\n((?: {2}.*\n)+)/.exec(help.stdout)![1]!.replace(/^ {2}/gm, "");
+    expect(example.split("\n")[0]).toBe("timestamp,balance");
+    const shown = /Output: one JSON line per data row, in input order:\n((?: {2}.*\n)+)/.exec(help.stdout)![1]!.replace(/\n\s*/g, "").trim();
+    const dir = mkdtempSync(join(tmpdir(), "cr-replay-"));
+    writeFileSync(join(dir, "h.csv"), example);
+    const run = await runCliProcess(["replay", join(dir, "h.csv")], {});
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split("\n").at(-1)).toBe(shown);
+  });
+
+  it.each([
+    [["balance", "--config.file", "/nonexistent/accounts.yml"], "cannot read the configuration file /nonexistent/accounts.yml (no such file)"],
+    [["check", "--batch", "image=1", "--api-key-file", "/nonexistent/key"], "cannot read the API key file /nonexistent/key (no such file)"],
+    [["replay", "/nonexistent/history.csv"], "cannot read /nonexistent/history.csv: no such file"],
+    [["exporter", "--config.file", "/nonexistent/accounts.yml"], "cannot read the configuration file /nonexistent/accounts.yml (no such file)"],
+    [["exporter", "--demo", "--web.config.file", "/nonexistent/web.yml"], "--web.config.file: cannot read /nonexistent/web.yml (no such file)"],
+    [["exporter", "--demo", "--web.listen-address", "127.0.0.1:0", "--state.file", "/nonexistent/dir/state.json"], "cannot create files in /nonexistent/dir (no such directory"],
+    [["simulate", "--key-file", "/nonexistent/key"], "cannot read the API key file /nonexistent/key (no such file)"],
+  ])("%j: a missing file is a plain sentence naming it, exit 2", async (args, sentence) => {
+    const run = await runCliProcess(args, env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(sentence);
+    expect(run.stderr).not.toMatch(/ENOENT|\n\s+at |Error:/);
+  });
+
+  it.each([
+    [(port: number) => ["exporter", "--demo", "--state.file", "", "--web.listen-address", `127.0.0.1:${port}`], "--web.listen-address"],
+    [(port: number) => ["simulate", "--port", String(port)], "--port"],
+  ])("a busy port is a plain sentence naming the address, exit 2 (%#)", async (args, flag) => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as import("node:net").AddressInfo).port;
+    try {
+      const run = await runCliProcess(args(port), {});
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the address is already in use (another process listens there); stop it or choose another ${flag}`);
+      expect(run.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe("the exporter's log names the address it bound", () => {
+  async function listeningLine(listen: string): Promise<string> {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [CLI_ENTRY, "exporter", "--demo", "--state.file", "", "--web.listen-address", listen], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no 'exporter listening' line within 30 s:\n${stderr}`)), 30_000);
+        child.stderr!.on("data", (c) => {
+          stderr += c;
+          const line = stderr.split("\n").find((l) => l.includes('msg="exporter listening"'));
+          if (line) {
+            clearTimeout(timer);
+            resolve(line);
+          }
+        });
+        child.on("exit", () => reject(new Error(`exited before listening:\n${stderr}`)));
+      });
+    } finally {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }
+
+  it("127.0.0.1:0 is logged as the address and port bound", async () => {
+    const line = await listeningLine("127.0.0.1:0");
+    const m = / address=127\.0\.0\.1:(\d+) url=http:\/\/127\.0\.0\.1:(\d+) /.exec(line);
+    expect(m, line).not.toBeNull();
+    expect(m![1]).toBe(m![2]);
+    expect(Number(m![1])).toBeGreaterThan(0);
+  });
+
+  it("localhost:0 is logged as the address it resolved to, not the name", async () => {
+    const line = await listeningLine("localhost:0");
+    expect(line).toMatch(/ address=(127\.0\.0\.1|\[::1\]):[1-9]\d* url=http:\/\/localhost:[1-9]\d* /);
+  });
+
+  it("every interface is shown as *:PORT (no server is opened on them: the rendering is checked)", () => {
+    expect(formatListenAddress({ host: undefined, port: 9877 })).toBe("*:9877");
+    expect(formatListenAddress({ host: "::1", port: 9877 })).toBe("[::1]:9877");
+    expect(formatListenAddress({ host: "0.0.0.0", port: 9877 })).toBe("0.0.0.0:9877");
   });
 });

@@ -44,7 +44,7 @@ describe.skipIf(!existsSync("/proc/self/cmdline"))("the exporter process", () =>
         const timer = setTimeout(() => reject(new Error(`no 'exporter listening' line within 20 s:\n${stderr}`)), 20_000);
         child.stderr!.on("data", (c) => {
           stderr += c;
-          const m = /msg="exporter listening" address=(\S+)/.exec(stderr);
+          const m = /msg="exporter listening" address=\S+ url=(\S+)/.exec(stderr);
           if (m) {
             clearTimeout(timer);
             resolve(m[1]!);

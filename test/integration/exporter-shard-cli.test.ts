@@ -63,7 +63,7 @@ describe("exporter: one shard from the CLI", () => {
       await eventually(() => logged("every account checked once; ready") === 1, "the first checks", 20_000);
       const listening = JSON.parse(stderr.split("\n").find((l) => l.includes('"exporter listening"'))!);
       expect(listening).toMatchObject({ shard: ORDINAL, total_shards: TOTAL, accounts: own(first).length });
-      const url = listening.address as string;
+      const url = listening.url as string;
       expect(called()).toEqual(own(first));
       expect(await shown(url)).toEqual(own(first));
       expect((await scrape(`${url}/-/ready`)).body).toBe(`Ready: every account of shard ${ORDINAL} of ${TOTAL} (${own(first).length} own accounts, 0 pending) checked\n`);

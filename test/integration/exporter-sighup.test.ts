@@ -64,7 +64,7 @@ describe("exporter: SIGHUP", () => {
     const logged = (msg: string) => stderr.split("\n").filter((l) => l.includes(`"msg":"${msg}"`)).length;
     try {
       await eventually(() => logged("every account checked once; ready") === 1, "the first check", 15_000);
-      const address = JSON.parse(stderr.split("\n").find((l) => l.includes('"exporter listening"'))!).address as string;
+      const address = JSON.parse(stderr.split("\n").find((l) => l.includes('"exporter listening"'))!).url as string;
       const metrics = `${address}/metrics`;
       const body0 = (await scrape(metrics)).body;
       expect(sample(body0, "captcha_balance", { account: "a", provider: "captchaai", currency: "USD" })).toBe(10);

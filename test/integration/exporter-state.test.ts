@@ -134,7 +134,7 @@ describe("exporter binary: SIGTERM", () => {
     const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     try {
       await eventually(() => stderr.includes("every account checked once"), "the first check", 15_000);
-      const address = JSON.parse(stderr.split("\n").find((l) => l.includes('"exporter listening"'))!).address as string;
+      const address = JSON.parse(stderr.split("\n").find((l) => l.includes('"exporter listening"'))!).url as string;
       const body = (await scrape(`${address}/metrics`)).body;
       expect(sample(body, "captcha_balance", { account: "captchaai", provider: "captchaai", currency: "USD" })).toBe(12.5);
       // written after the first check; removed here, so only the shutdown can write it again
