@@ -81,7 +81,7 @@ describe("captcha-runway simulate", () => {
   it("exits 2 with a clear message for bad options", async () => {
     const cases = [
       [["--host", "0.0.0.0"], /host must be a loopback address/],
-      [["--port", "70000"], /--port: 70000 is not valid/],
+      [["--port", "70000"], /--port: 70000 is more than 65535; expected a port number from 0 to 65535/],
       [["--key-file", join(dir, "missing")], /cannot read the API key file/],
       [["--decimals", "12"], /--decimals/],
     ] as const;
