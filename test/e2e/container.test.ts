@@ -303,7 +303,7 @@ describe.skipIf(missing !== null)("container image", () => {
 
   it("takes the key from the environment as well (-e NAME, the value never on the command line)", async () => {
     const r = await runBroken(["-e", "CAPTCHA_API_KEY"], ["balance", "--provider", "captchaai", "--api-url", sim.url], { ...process.env, CAPTCHA_API_KEY: key });
-    expect(r).toMatchObject({ code: 0, out: "42.5 USD\n" });
+    expect(r).toMatchObject({ code: 0, out: "42.50 USD\n" });
   });
 });
 
