@@ -150,94 +150,100 @@ function isObj(v: unknown): v is Record<string, unknown> {
  * Returns the fault or a message naming what was wrong.
  */
 export function parseFault(v: unknown): Fault | string {
-  if (typeof v === "string") {
-    if ((FAULT_KINDS as readonly string[]).includes(v) && v !== "error" && v !== "latency") return parseFault({ kind: v });
-    if (/^[A-Z0-9_:. ]{3,80}$/.test(v)) return { kind: "error", code: v };
-    return `unknown fault "${v.slice(0, 40)}"; expected one of ${FAULT_KINDS.join(", ")} or a provider error code`;
-  }
+  if (typeof v === "string") return parseFaultName(v);
   if (!isObj(v)) return "fault must be an object with a 'kind' (or a string)";
   const kind = v["kind"];
-  const optInt = (name: string, min: number, max: number): string | null => {
-    const x = v[name];
-    if (x === undefined) return null;
-    return typeof x === "number" && Number.isInteger(x) && x >= min && x <= max
-      ? null
-      : `fault '${name}' must be an integer from ${min} to ${max}`;
+  const parse = typeof kind === "string" && Object.hasOwn(PARSERS, kind) ? PARSERS[kind as FaultKind] : undefined;
+  return parse ? parse(v) : `fault 'kind' must be one of ${FAULT_KINDS.join(", ")}`;
+}
+
+function parseFaultName(v: string): Fault | string {
+  if ((FAULT_KINDS as readonly string[]).includes(v) && v !== "error" && v !== "latency") return parseFault({ kind: v });
+  if (/^[A-Z0-9_:. ]{3,80}$/.test(v)) return { kind: "error", code: v };
+  return `unknown fault "${v.slice(0, 40)}"; expected one of ${FAULT_KINDS.join(", ")} or a provider error code`;
+}
+
+type Json = Record<string, unknown>;
+
+/** One parser per kind: the fault, or what is wrong with its fields. */
+const PARSERS: Readonly<Record<FaultKind, (v: Json) => Fault | string>> = {
+  error: parseError,
+  latency: (v) => {
+    const ms = v["ms"];
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0 || ms > 600_000)
+      return "fault 'ms' must be a number of milliseconds from 0 to 600000";
+    return { kind: "latency", ms };
+  },
+  html: (v) => optInt(v, "status", 400, 599) ?? { kind: "html", status: v["status"] as number | undefined },
+  truncated: (v) => ({ kind: "truncated", midStream: v["midStream"] === true }),
+  garbage: () => ({ kind: "garbage" }),
+  empty: () => ({ kind: "empty" }),
+  "non-numeric": (v) => {
+    const value = v["value"];
+    if (value !== undefined && value !== null && typeof value !== "string") return "fault 'value' must be a string or null";
+    return { kind: "non-numeric", value: value as string | null | undefined };
+  },
+  "rate-limit": parseRateLimit,
+  drop: () => ({ kind: "drop" }),
+  hang: () => ({ kind: "hang" }),
+  body: parseBody,
+};
+
+/** Null when field `name` is absent or an integer in [min, max]; else the message. */
+function optInt(v: Json, name: string, min: number, max: number): string | null {
+  const x = v[name];
+  if (x === undefined) return null;
+  return typeof x === "number" && Number.isInteger(x) && x >= min && x <= max ? null : `fault '${name}' must be an integer from ${min} to ${max}`;
+}
+
+function parseError(v: Json): Fault | string {
+  const code = v["code"];
+  if (typeof code !== "string" || code.length === 0 || code.length > MAX_FAULT_TEXT)
+    return "fault 'code' must be a provider error code such as ERROR_ZERO_BALANCE";
+  const description = v["description"];
+  if (description !== undefined && (typeof description !== "string" || description.length > MAX_FAULT_TEXT))
+    return `fault 'description' must be a string of at most ${MAX_FAULT_TEXT} characters`;
+  const bad = optInt(v, "status", 100, 599) ?? optInt(v, "errorId", 0, 1_000_000);
+  if (bad) return bad;
+  return {
+    kind: "error",
+    code,
+    status: v["status"] as number | undefined,
+    errorId: v["errorId"] as number | undefined,
+    ...(description !== undefined ? { description } : {}),
   };
-  switch (kind) {
-    case "error": {
-      const code = v["code"];
-      if (typeof code !== "string" || code.length === 0 || code.length > MAX_FAULT_TEXT)
-        return "fault 'code' must be a provider error code such as ERROR_ZERO_BALANCE";
-      const description = v["description"];
-      if (description !== undefined && (typeof description !== "string" || description.length > MAX_FAULT_TEXT))
-        return `fault 'description' must be a string of at most ${MAX_FAULT_TEXT} characters`;
-      const bad = optInt("status", 100, 599) ?? optInt("errorId", 0, 1_000_000);
-      if (bad) return bad;
-      return {
-        kind,
-        code,
-        status: v["status"] as number | undefined,
-        errorId: v["errorId"] as number | undefined,
-        ...(description !== undefined ? { description } : {}),
-      };
-    }
-    case "latency": {
-      const ms = v["ms"];
-      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0 || ms > 600_000)
-        return "fault 'ms' must be a number of milliseconds from 0 to 600000";
-      return { kind, ms };
-    }
-    case "html": {
-      const bad = optInt("status", 400, 599);
-      return bad ?? { kind, status: v["status"] as number | undefined };
-    }
-    case "truncated":
-      return { kind, midStream: v["midStream"] === true };
-    case "garbage":
-    case "empty":
-    case "drop":
-    case "hang":
-      return { kind };
-    case "non-numeric": {
-      const value = v["value"];
-      if (value !== undefined && value !== null && typeof value !== "string")
-        return "fault 'value' must be a string or null";
-      return { kind, value: value as string | null | undefined };
-    }
-    case "rate-limit": {
-      const bad = optInt("retryAfterSeconds", 0, 86_400);
-      if (bad) return bad;
-      const raw = v["retryAfter"];
-      if (raw !== undefined && !(typeof raw === "string" && /^[\x20-\x7e]{1,1000}$/.test(raw)))
-        return "fault 'retryAfter' must be the header's text: 1 to 1,000 printable ASCII characters";
-      return {
-        kind,
-        retryAfterSeconds: v["retryAfterSeconds"] as number | undefined,
-        ...(raw !== undefined ? { retryAfter: raw as string } : {}),
-      };
-    }
-    case "body": {
-      const body = v["body"];
-      if (typeof body !== "string" || body.length > MAX_FAULT_TEXT) return `fault 'body' must be a string of at most ${MAX_FAULT_TEXT} characters`;
-      const contentType = v["contentType"];
-      if (contentType !== undefined && (typeof contentType !== "string" || !/^[\w.+-]+\/[\w.+-]+(;[ \w=.+-]*)?$/.test(contentType)))
-        return "fault 'contentType' must be a media type such as application/json";
-      const bad = optInt("status", 100, 599) ?? optInt("repeat", 1, MAX_FAULT_TEXT);
-      if (bad) return bad;
-      if (body.length * ((v["repeat"] as number | undefined) ?? 1) > 8 * MAX_FAULT_TEXT)
-        return `fault 'body' repeated must stay under ${8 * MAX_FAULT_TEXT} characters`;
-      return {
-        kind,
-        body,
-        status: v["status"] as number | undefined,
-        contentType: contentType as string | undefined,
-        repeat: v["repeat"] as number | undefined,
-      };
-    }
-    default:
-      return `fault 'kind' must be one of ${FAULT_KINDS.join(", ")}`;
-  }
+}
+
+function parseRateLimit(v: Json): Fault | string {
+  const bad = optInt(v, "retryAfterSeconds", 0, 86_400);
+  if (bad) return bad;
+  const raw = v["retryAfter"];
+  if (raw !== undefined && !(typeof raw === "string" && /^[\x20-\x7e]{1,1000}$/.test(raw)))
+    return "fault 'retryAfter' must be the header's text: 1 to 1,000 printable ASCII characters";
+  return {
+    kind: "rate-limit",
+    retryAfterSeconds: v["retryAfterSeconds"] as number | undefined,
+    ...(raw !== undefined ? { retryAfter: raw as string } : {}),
+  };
+}
+
+function parseBody(v: Json): Fault | string {
+  const body = v["body"];
+  if (typeof body !== "string" || body.length > MAX_FAULT_TEXT) return `fault 'body' must be a string of at most ${MAX_FAULT_TEXT} characters`;
+  const contentType = v["contentType"];
+  if (contentType !== undefined && (typeof contentType !== "string" || !/^[\w.+-]+\/[\w.+-]+(;[ \w=.+-]*)?$/.test(contentType)))
+    return "fault 'contentType' must be a media type such as application/json";
+  const bad = optInt(v, "status", 100, 599) ?? optInt(v, "repeat", 1, MAX_FAULT_TEXT);
+  if (bad) return bad;
+  if (body.length * ((v["repeat"] as number | undefined) ?? 1) > 8 * MAX_FAULT_TEXT)
+    return `fault 'body' repeated must stay under ${8 * MAX_FAULT_TEXT} characters`;
+  return {
+    kind: "body",
+    body,
+    status: v["status"] as number | undefined,
+    contentType: contentType as string | undefined,
+    repeat: v["repeat"] as number | undefined,
+  };
 }
 
 export function parseScope(v: Record<string, unknown>): FaultScope | string {
