@@ -4,18 +4,14 @@
  * `{"errorId":1,"errorCode":"ERROR_…","errorDescription":…}`, sometimes with HTTP 400/401, so the body
  * is parsed whatever the status.
  */
-import { codeFailure, failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
+import { type Answer, codeFailure, failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
 import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
 import type { BalanceResult } from "./types.ts";
 
 /** Interprets one client-key answer. Pure; exported for tests of recorded bodies. */
-export function parseClientKeyBalance(
-  status: number,
-  body: string,
-  truncated: boolean,
-  spec: ParseContext,
-): BalanceResult {
-  const parsed = jsonObjectBody(status, body, truncated);
+export function parseClientKeyBalance(answer: Answer, spec: ParseContext): BalanceResult {
+  const { status, body } = answer;
+  const parsed = jsonObjectBody(answer);
   if (!parsed.ok) return parsed.failure;
   const { errorId, errorCode, errorDescription, balance } = parsed.json;
   if ((errorId === 0 || errorId === "0") && status < 400) {

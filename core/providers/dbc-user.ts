@@ -5,17 +5,18 @@
  * US cents: the provider's `balanceDivisor` (100) turns it into dollars (see provider.ts).
  */
 import { reasonForCode } from "./error-codes.ts";
-import { failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
+import { type Answer, failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
 import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
 import type { BalanceResult } from "./types.ts";
 
-export function parseDbcUser(status: number, body: string, truncated: boolean, ctx: ParseContext): BalanceResult {
+export function parseDbcUser(answer: Answer, ctx: ParseContext): BalanceResult {
+  const { status, body } = answer;
   if (status === 403 || status === 401) {
     return failure(reasonForCode("ACCESS_DENIED", ctx.errorCodes), `the provider denied access with HTTP ${status} (wrong authtoken?)`, {
       code: "ACCESS_DENIED",
     });
   }
-  const parsed = jsonObjectBody(status, body, truncated);
+  const parsed = jsonObjectBody(answer);
   if (!parsed.ok) return parsed.failure;
   const o = parsed.json;
   if (typeof o.error === "string" && o.error.trim() !== "") {

@@ -17,7 +17,7 @@
 import { search } from "jmespath";
 import { send } from "../http.ts";
 import type { FailureReason } from "../reasons.ts";
-import { failure, interpretOutcome, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { type Answer, failure, interpretOutcome, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
 import type { BalanceRequest, BalanceResult, Provider } from "./types.ts";
 
 export const HTTP_JSON = "http-json";
@@ -122,7 +122,8 @@ function statusReason(spec: HttpJsonSpec, status: number): FailureReason | undef
 }
 
 /** Interprets one answer that transportFailure() let through. Pure; exported for tests. */
-export function parseHttpJson(spec: HttpJsonSpec, status: number, body: string, truncated: boolean): BalanceResult {
+export function parseHttpJson(spec: HttpJsonSpec, answer: Answer): BalanceResult {
+  const { status, body } = answer;
   let json: unknown;
   let parsed = true;
   try {
@@ -138,7 +139,10 @@ export function parseHttpJson(spec: HttpJsonSpec, status: number, body: string, 
     const own = code !== undefined ? spec.errorCodes[code] : undefined;
     return failure(own ?? reasonOfStatus, `the API answered HTTP ${status}${detail}`, { code: code ?? `HTTP_${status}` });
   }
-  if (!parsed) return unexpectedBody(status, body, truncated || body.trim().startsWith("{") || body.trim().startsWith("["));
+  if (!parsed) {
+    const cutOff = answer.truncated === true || body.trim().startsWith("{") || body.trim().startsWith("[");
+    return unexpectedBody({ ...answer, truncated: cutOff });
+  }
   if (spec.success !== undefined) {
     const ok = pick(json, spec.success);
     if ("error" in ok) return failure("malformed", `the success condition ${JSON.stringify(spec.success)} failed on the answer: ${ok.error}`);
@@ -190,7 +194,7 @@ export function httpJsonProvider(spec: HttpJsonSpec): Provider {
         secrets: [req.apiKey],
         ...(req.network ? { network: req.network } : {}),
       });
-      return interpretOutcome(outcome, (status, body, truncated) => parseHttpJson(spec, status, body, truncated), req.apiKey);
+      return interpretOutcome(outcome, (answer) => parseHttpJson(spec, answer), req.apiKey);
     },
   };
 }

@@ -5,26 +5,22 @@
  * also occur, so every shape is accepted whatever the HTTP status.
  */
 import { looksLikeErrorCode } from "./error-codes.ts";
-import { codeFailure, failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { type Answer, codeFailure, failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
 import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
 import type { BalanceResult } from "./types.ts";
 
 /** Interprets one legacy answer. Pure; exported for tests of recorded bodies. */
-export function parseLegacyBalance(
-  status: number,
-  body: string,
-  truncated: boolean,
-  spec: ParseContext,
-): BalanceResult {
+export function parseLegacyBalance(answer: Answer, spec: ParseContext): BalanceResult {
+  const { status, body } = answer;
   const text = body.trim();
   if (text.startsWith("{")) {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return unexpectedBody(status, body, true);
+      return unexpectedBody({ ...answer, truncated: true }); // looked like JSON: cut off
     }
-    if (!json || typeof json !== "object") return unexpectedBody(status, body, truncated);
+    if (!json || typeof json !== "object") return unexpectedBody(answer);
     const { status: st, request } = json as { status?: unknown; request?: unknown };
     if (st === 1 || st === "1") {
       const balance = toBalance(request);
@@ -42,7 +38,7 @@ export function parseLegacyBalance(
   const plain = toBalance(text);
   if (plain !== undefined && status < 400) return { ok: true, balance: plain, currency: spec.defaultCurrency };
   if (looksLikeErrorCode(text)) return codeFailure(text, spec.banCooldownMs, undefined, spec.errorCodes);
-  return unexpectedBody(status, body, truncated);
+  return unexpectedBody(answer);
 }
 
 export const legacyProtocol: BalanceProtocol = {

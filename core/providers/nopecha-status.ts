@@ -4,7 +4,7 @@
  * services/nopecha.ts). The balance is `credit`. Parsed whatever the HTTP status.
  */
 import { reasonForCode } from "./error-codes.ts";
-import { failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
+import { type Answer, failure, jsonObjectBody, notABalance, oneLine, toBalance } from "./parse.ts";
 import { type BalanceProtocol, type ParseContext, withSlash } from "./protocol.ts";
 import type { BalanceResult } from "./types.ts";
 
@@ -24,8 +24,9 @@ export const NOPECHA_ERROR_IDS: Readonly<Record<string, number>> = {
 
 const NAME_OF = new Map(Object.entries(NOPECHA_ERROR_IDS).map(([name, id]) => [id, name]));
 
-export function parseNopechaStatus(status: number, body: string, truncated: boolean, ctx: ParseContext): BalanceResult {
-  const parsed = jsonObjectBody(status, body, truncated);
+export function parseNopechaStatus(answer: Answer, ctx: ParseContext): BalanceResult {
+  const { status, body } = answer;
+  const parsed = jsonObjectBody(answer);
   if (!parsed.ok) return parsed.failure;
   const o = parsed.json;
   if (o.error !== undefined && o.error !== null && o.error !== 0) {

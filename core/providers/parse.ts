@@ -4,7 +4,18 @@ import type { FailureReason } from "../reasons.ts";
 import { redact } from "../redact.ts";
 import { MAX_CODE_CHARS, untrustedText } from "../untrusted-text.ts";
 import { type CodeTable, cooldownForReason, normaliseCode, reasonForCode } from "./error-codes.ts";
-import type { BalanceFailure, BalanceOk, BalanceResult } from "./types.ts";
+import type { BalanceFailure, BalanceOk } from "./types.ts";
+
+/**
+ * A provider's answer as the parsers read it (an HttpOutcome of kind "response" is one): the HTTP
+ * status, the body text, and whether the body stopped early (dropped mid-body or over the size cap;
+ * absent = read in full).
+ */
+export interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly truncated?: boolean;
+}
 
 export function failure(reason: FailureReason, message: string, extra: Partial<BalanceFailure> = {}): BalanceFailure {
   return { ok: false, reason, message, ...extra };
@@ -86,10 +97,10 @@ export function transportFailure(outcome: HttpOutcome): BalanceFailure | undefin
   return undefined;
 }
 
-/** The fallback when a body was read but made no sense. */
-export function unexpectedBody(status: number, body: string, truncated: boolean): BalanceFailure {
+/** The fallback when a body was read but made no sense; `truncated` adds that it was cut off. */
+export function unexpectedBody({ status, body, truncated }: Answer): BalanceFailure {
   if (status >= 500) return failure("upstream", `the provider answered HTTP ${status}: ${oneLine(body, 80)}`, { code: `HTTP_${status}` });
-  const cut = truncated ? " (the body was cut off)" : "";
+  const cut = truncated === true ? " (the body was cut off)" : "";
   return failure("malformed", `expected a balance, got ${JSON.stringify(oneLine(body, 80))} with HTTP ${status}${cut}`);
 }
 
@@ -98,22 +109,18 @@ export function unexpectedBody(status: number, body: string, truncated: boolean)
  * it looked like an object), or JSON that is not an object, is unexpectedBody().
  */
 export function jsonObjectBody(
-  status: number,
-  body: string,
-  truncated: boolean,
+  answer: Answer,
 ): { readonly ok: true; readonly json: Record<string, unknown> } | { readonly ok: false; readonly failure: BalanceFailure } {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(answer.body);
   } catch {
-    return { ok: false, failure: unexpectedBody(status, body, truncated || body.trim().startsWith("{")) };
+    const cutOff = answer.truncated === true || answer.body.trim().startsWith("{");
+    return { ok: false, failure: unexpectedBody({ ...answer, truncated: cutOff }) };
   }
-  if (!json || typeof json !== "object" || Array.isArray(json)) return { ok: false, failure: unexpectedBody(status, body, truncated) };
+  if (!json || typeof json !== "object" || Array.isArray(json)) return { ok: false, failure: unexpectedBody(answer) };
   return { ok: true, json: json as Record<string, unknown> };
 }
-
-/** How a protocol reads an answer that made it through transportFailure(). */
-export type BodyParser = (status: number, body: string, truncated: boolean) => BalanceResult;
 
 /**
  * One request's outcome as a BalanceResult (or, for another call of a provider, what its parser
@@ -125,12 +132,12 @@ export type BodyParser = (status: number, body: string, truncated: boolean) => B
  */
 export function interpretOutcome<T extends { readonly ok: true } = BalanceOk>(
   outcome: HttpOutcome,
-  parse: (status: number, body: string, truncated: boolean) => T | BalanceFailure,
+  parse: (answer: Answer) => T | BalanceFailure,
   secrets: string | readonly string[],
 ): T | BalanceFailure {
   const list = typeof secrets === "string" ? [secrets] : secrets;
   const read = (o: HttpOutcome): T | BalanceFailure =>
-    o.kind === "response" ? (transportFailure(o) ?? parse(o.status, o.body, o.truncated)) : transportFailure(o)!;
+    o.kind === "response" ? (transportFailure(o) ?? parse(o)) : transportFailure(o)!;
   const result = read(outcome);
   if (result.ok) return result;
   const clean = outcome.kind === "response" ? read({ ...outcome, body: redact(outcome.body, list) }) : result;

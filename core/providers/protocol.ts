@@ -6,6 +6,7 @@
  */
 import type { HttpRequest } from "../http.ts";
 import type { CodeTable } from "./error-codes.ts";
+import type { Answer } from "./parse.ts";
 import type { BalanceResult } from "./types.ts";
 
 /** The facts of a provider a parser needs. */
@@ -22,7 +23,7 @@ export interface BalanceProtocol {
   /** The request for `apiKey`'s balance against the base URL `base`. */
   request(base: string, apiKey: string): BalanceCall;
   /** Interprets an answer that transportFailure() let through. Pure. */
-  parse(status: number, body: string, truncated: boolean, ctx: ParseContext): BalanceResult;
+  parse(answer: Answer, ctx: ParseContext): BalanceResult;
 }
 
 /** A base URL that keeps its path when a relative endpoint is resolved against it. */

@@ -10,7 +10,7 @@ import { dbcUserProtocol } from "./dbc-user.ts";
 import type { ProtocolName, ProviderDefinition } from "./define.ts";
 import { legacyProtocol } from "./legacy.ts";
 import { nopechaProtocol } from "./nopecha-status.ts";
-import { interpretOutcome } from "./parse.ts";
+import { type Answer, interpretOutcome } from "./parse.ts";
 import type { BalanceProtocol } from "./protocol.ts";
 import { fetchSpendingStats } from "./spending-stats.ts";
 import type { BalanceRequest, BalanceResult, Provider, ProviderName } from "./types.ts";
@@ -23,8 +23,8 @@ export const PROTOCOLS: Readonly<Record<ProtocolName, BalanceProtocol>> = {
 };
 
 /** Reads one answer as `def`'s protocol does, in `def`'s currency. Pure; for tests of documented bodies. */
-export function parseFor(def: ProviderDefinition, status: number, body: string, truncated = false): BalanceResult {
-  const result = PROTOCOLS[def.protocol].parse(status, body, truncated, def);
+export function parseFor(def: ProviderDefinition, answer: Answer): BalanceResult {
+  const result = PROTOCOLS[def.protocol].parse(answer, def);
   return scaled(result, def.balanceDivisor);
 }
 
@@ -51,7 +51,7 @@ export function makeProvider(def: ProviderDefinition<ProviderName>): Provider {
         secrets: [req.apiKey],
         ...(req.network ? { network: req.network } : {}),
       });
-      const result = interpretOutcome(outcome, (status, body, truncated) => protocol.parse(status, body, truncated, def), req.apiKey);
+      const result = interpretOutcome(outcome, (answer) => protocol.parse(answer, def), req.apiKey);
       return scaled(result, def.balanceDivisor);
     },
     ...(def.spendingStats ? { getSpendHistory: (req: BalanceRequest) => fetchSpendingStats(def, req) } : {}),

@@ -11,7 +11,7 @@
  */
 import { send } from "../http.ts";
 import type { ProviderDefinition } from "./define.ts";
-import { codeFailure, failure, interpretOutcome, jsonObjectBody, oneLine } from "./parse.ts";
+import { type Answer, codeFailure, failure, interpretOutcome, jsonObjectBody, oneLine } from "./parse.ts";
 import { withSlash } from "./protocol.ts";
 import type { BalanceFailure, BalanceRequest } from "./types.ts";
 
@@ -39,12 +39,11 @@ const MAX_RECORDS = 1000;
 
 /** Interprets one getSpendingStats answer. Pure; exported for tests of documented bodies. */
 export function parseSpendingStats(
-  status: number,
-  body: string,
-  truncated: boolean,
+  answer: Answer,
   def: Pick<ProviderDefinition, "banCooldownMs" | "errorCodes">,
 ): SpendHistoryResult {
-  const parsed = jsonObjectBody(status, body, truncated);
+  const { status, body } = answer;
+  const parsed = jsonObjectBody(answer);
   if (!parsed.ok) return parsed.failure;
   const { errorId, errorCode, errorDescription, data } = parsed.json;
   if ((errorId === 0 || errorId === "0") && status < 400) {
@@ -83,5 +82,5 @@ export async function fetchSpendingStats(def: ProviderDefinition, req: BalanceRe
     secrets: [req.apiKey],
     ...(req.network ? { network: req.network } : {}),
   });
-  return interpretOutcome(outcome, (status, body, truncated) => parseSpendingStats(status, body, truncated, def), req.apiKey);
+  return interpretOutcome(outcome, (answer) => parseSpendingStats(answer, def), req.apiKey);
 }

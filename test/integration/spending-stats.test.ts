@@ -96,19 +96,19 @@ describe("getSpendingStats: the simulator and the client", () => {
   it("parses the documented example and refuses what is not one", () => {
     const def = { banCooldownMs: 600_000, errorCodes: {} };
     const doc = `{"errorId":0,"data":[{"dateFrom":1550533500,"dateTill":1550537099,"volume":1899,"money":7.495948},{"dateFrom":1550537100,"dateTill":1550540699,"volume":2217,"money":7.861741}]}`;
-    expect(parseSpendingStats(200, doc, false, def)).toEqual({
+    expect(parseSpendingStats({ status: 200, body: doc }, def)).toEqual({
       ok: true,
       records: [
         { fromSec: 1550533500, toSec: 1550537100, spent: 7.495948 },
         { fromSec: 1550537100, toSec: 1550540700, spent: 7.861741 },
       ],
     });
-    expect(parseSpendingStats(200, `{"errorId":0,"data":"soon"}`, false, def)).toMatchObject({ ok: false, reason: "malformed" });
-    expect(parseSpendingStats(200, `{"errorId":0,"data":[{"dateFrom":5,"dateTill":4,"money":1},{"dateFrom":0,"dateTill":99,"money":-1}]}`, false, def)).toEqual({
+    expect(parseSpendingStats({ status: 200, body: `{"errorId":0,"data":"soon"}` }, def)).toMatchObject({ ok: false, reason: "malformed" });
+    expect(parseSpendingStats({ status: 200, body: `{"errorId":0,"data":[{"dateFrom":5,"dateTill":4,"money":1},{"dateFrom":0,"dateTill":99,"money":-1}]}` }, def)).toEqual({
       ok: true,
       records: [],
     });
-    expect(parseSpendingStats(200, "not json", false, def)).toMatchObject({ ok: false, reason: "malformed" });
+    expect(parseSpendingStats({ status: 200, body: "not json" }, def)).toMatchObject({ ok: false, reason: "malformed" });
   });
 });
 

@@ -105,13 +105,13 @@ describe("http-json: reading an answer", () => {
     error_codes: { BAD_KEY: "auth", EMPTY: "no_funds" },
     status: { 404: "auth" },
   });
-  const read = (body: unknown, status = 200): BalanceResult => parseHttpJson(s, status, typeof body === "string" ? body : JSON.stringify(body), false);
+  const read = (body: unknown, status = 200): BalanceResult => parseHttpJson(s, { status, body: typeof body === "string" ? body : JSON.stringify(body) });
 
   it("a balance, a numeric string, a divisor", () => {
     expect(read({ ok: true, data: { balance: 12.5, currency: "usd" } })).toEqual({ ok: true, balance: 12.5, currency: "USD" });
     expect(read({ ok: true, data: { balance: "7.25", currency: "USD" } })).toEqual({ ok: true, balance: 7.25, currency: "USD" });
     const cents = spec({ url: "https://x.example/{{key}}", balance: "b", divisor: 100 });
-    expect(parseHttpJson(cents, 200, '{"b":672.204}', false)).toEqual({ ok: true, balance: 6.72204, currency: "USD" });
+    expect(parseHttpJson(cents, { status: 200, body: '{"b":672.204}' })).toEqual({ ok: true, balance: 6.72204, currency: "USD" });
   });
   it("the expression finds nothing, or finds a non-number", () => {
     expect(read({ ok: true, data: { currency: "USD" } })).toMatchObject({
@@ -358,9 +358,9 @@ describe("http-json: the documentation's examples", () => {
   it("DeepSeek: the documented answer reads 110 CNY; a key it refuses is auth", async () => {
     const [a] = await parseConfig(example("deepseek"), "docs", { DEEPSEEK_API_KEY: KEY });
     expect(a).toMatchObject({ provider: "http-json", currency: "CNY" });
-    expect(parseHttpJson(a!.httpJson!, 200, documented("deepseek.200.json"), false)).toEqual({ ok: true, balance: 110, currency: "CNY" });
-    expect(parseHttpJson(a!.httpJson!, 401, '{"error":{"message":"Authentication Fails"}}', false)).toMatchObject({ ok: false, reason: "auth" });
-    expect(parseHttpJson(a!.httpJson!, 200, '{"is_available":false,"balance_infos":[]}', false)).toMatchObject({ ok: false, reason: "malformed" });
+    expect(parseHttpJson(a!.httpJson!, { status: 200, body: documented("deepseek.200.json") })).toEqual({ ok: true, balance: 110, currency: "CNY" });
+    expect(parseHttpJson(a!.httpJson!, { status: 401, body: '{"error":{"message":"Authentication Fails"}}' })).toMatchObject({ ok: false, reason: "auth" });
+    expect(parseHttpJson(a!.httpJson!, { status: 200, body: '{"is_available":false,"balance_infos":[]}' })).toMatchObject({ ok: false, reason: "malformed" });
     const req = buildHttpJsonRequest(a!.httpJson!, KEY);
     expect(req).toMatchObject({ method: "GET", headers: { authorization: `Bearer ${KEY}` } });
     expect(req.url.href).toBe("https://api.deepseek.com/user/balance");
@@ -374,8 +374,8 @@ describe("http-json: the documentation's examples", () => {
     const [b] = await parseConfig({ accounts: [{ ...account, api_key_env: "T" }] }, "docs", { T: KEY });
     expect(a).toBeUndefined();
     expect(b).toMatchObject({ provider: "http-json", currency: "credits" });
-    expect(parseHttpJson(b!.httpJson!, 200, documented("textbelt.200.json"), false)).toEqual({ ok: true, balance: 98, currency: "credits" });
-    expect(parseHttpJson(b!.httpJson!, 200, '{"success": false, "quotaRemaining": 0}', false)).toMatchObject({ ok: false, reason: "auth" });
+    expect(parseHttpJson(b!.httpJson!, { status: 200, body: documented("textbelt.200.json") })).toEqual({ ok: true, balance: 98, currency: "credits" });
+    expect(parseHttpJson(b!.httpJson!, { status: 200, body: '{"success": false, "quotaRemaining": 0}' })).toMatchObject({ ok: false, reason: "auth" });
     expect(buildHttpJsonRequest(b!.httpJson!, KEY).url.href).toBe(`https://textbelt.com/quota/${encodeURIComponent(KEY)}`);
   });
 });

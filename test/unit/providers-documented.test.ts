@@ -66,7 +66,7 @@ describe("documented provider answers", () => {
 
     it("the parser reads it as documented", () => {
       const early = transportFailure({ kind: "response", status, headers: {}, body, truncated: false });
-      const result = early ?? parseFor(def, status, body);
+      const result = early ?? parseFor(def, { status, body });
       if ("balance" in c.expect) {
         expect(result).toEqual({ ok: true, balance: c.expect.balance, currency: def.defaultCurrency });
       } else {

@@ -79,8 +79,8 @@ function parse(file: string, body: string, status: number): BalanceResult[] {
   const legacy = file.startsWith("legacy-");
   const clientKey = /^(client-key|2captcha-v2|anti-captcha|capsolver|capmonster)-/.test(file);
   const out: BalanceResult[] = [];
-  if (legacy || !clientKey) out.push(parseLegacyBalance(status, body, false, spec));
-  if (clientKey || !legacy) out.push(parseClientKeyBalance(status, body, false, spec));
+  if (legacy || !clientKey) out.push(parseLegacyBalance({ status, body }, spec));
+  if (clientKey || !legacy) out.push(parseClientKeyBalance({ status, body }, spec));
   return out;
 }
 

@@ -9,12 +9,12 @@ const spec = { defaultCurrency: "USD", banCooldownMs: 300_000 };
 /** A response as the HTTP edge hands it over: transport checks first, then the protocol's parser. */
 function legacy(status: number, body: string, headers: Record<string, string> = {}): BalanceResult {
   return (
-    transportFailure({ kind: "response", status, headers, body, truncated: false }) ?? parseLegacyBalance(status, body, false, spec)
+    transportFailure({ kind: "response", status, headers, body, truncated: false }) ?? parseLegacyBalance({ status, body }, spec)
   );
 }
 function clientKey(status: number, body: string, headers: Record<string, string> = {}): BalanceResult {
   return (
-    transportFailure({ kind: "response", status, headers, body, truncated: false }) ?? parseClientKeyBalance(status, body, false, spec)
+    transportFailure({ kind: "response", status, headers, body, truncated: false }) ?? parseClientKeyBalance({ status, body }, spec)
   );
 }
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { interpretOutcome } from "../../core/providers/parse.ts";
+import { type Answer, interpretOutcome } from "../../core/providers/parse.ts";
 import { parseLegacyBalance } from "../../core/providers/legacy.ts";
 import { bound, MAX_MESSAGE_CHARS, sanitise, untrustedText } from "../../core/untrusted-text.ts";
 
 const KEY = "9c1185a5c5e9fc54612808977ee8f548";
 const spec = { defaultCurrency: "USD", banCooldownMs: 1000 };
-const legacy = (status: number, body: string, truncated: boolean) => parseLegacyBalance(status, body, truncated, spec);
+const legacy = (answer: Answer) => parseLegacyBalance(answer, spec);
 const answer = (body: string, status = 200) => ({ kind: "response" as const, status, headers: {}, body, truncated: false });
 
 describe("sanitise / bound", () => {
