@@ -14,8 +14,8 @@ export type PriceTable = Readonly<Record<string, number>>;
 /** The currency the built-in default prices are quoted in. */
 export const DEFAULT_PRICE_CURRENCY = "USD";
 
-// Illustrative per-solve prices from the article the project started from (USD, 2025). Used where a
-// provider publishes no figure (CaptchaAI bills by monthly thread plans): declare your own figures.
+// Illustrative per-solve prices (USD), typical of the market in 2025 but no provider's list price.
+// Used where a provider publishes no figure (CaptchaAI bills by monthly thread plans): declare your own.
 const SEED_PRICES: PriceTable = {
   recaptcha_v2: 0.003,
   recaptcha_v3: 0.004,

@@ -4,7 +4,7 @@
  * the CLI on stderr. Adding a reason is a breaking change for alert rules: keep the set small.
  */
 export const FAILURE_REASONS = [
-  "auth", // the key was rejected: never retried, polling pauses until the operator fixes it
+  "auth", // the key was rejected: no quick retry; checked again after a cool-down (see schedule.ts)
   "no_funds", // the provider refused for lack of balance (ERROR_ZERO_BALANCE)
   "banned", // the IP or key is temporarily blocked: wait for the ban to lift
   "rate_limited", // too many requests (HTTP 429, ERROR_TOO_MUCH_REQUESTS, quota): back off
