@@ -61,6 +61,18 @@ export interface DepositsComponent {
   readonly firstAtSeconds?: number;
 }
 
+/**
+ * A top-up `afterSeconds` after the balance runs out, as an operator who notices the alert would do
+ * (again each time it runs out).
+ */
+export interface RefillComponent {
+  readonly kind: "refill";
+  /** Amount added. */
+  readonly amount: number;
+  /** Simulated seconds the account stays empty before the top-up. */
+  readonly afterSeconds: number;
+}
+
 /** From `atSeconds` on, every spending component spends `factor` times as fast (a leak, a runaway job). */
 export interface SurgeComponent {
   readonly kind: "surge";
@@ -73,6 +85,7 @@ export type SpendComponent =
   | DiurnalComponent
   | BurstsComponent
   | DepositsComponent
+  | RefillComponent
   | SurgeComponent;
 
 /** A combination of components; an empty list means the balance never moves. */
@@ -101,10 +114,19 @@ export interface SpendState {
   readonly spentTotal: number;
   /** Sum of every top-up since the origin (monotonic; `setBalance` is not a deposit). */
   readonly depositedTotal: number;
+  /** Simulated time the balance reached 0 and has stayed there since; null while there is money. */
+  readonly emptySince: number | null;
 }
 
 export function initialState(balance: number, t = 0): SpendState {
-  return { t, balance: Math.max(0, balance), spentTotal: 0, depositedTotal: 0 };
+  const b = Math.max(0, balance);
+  return { t, balance: b, spentTotal: 0, depositedTotal: 0, emptySince: b > 0 ? null : t };
+}
+
+/** The state with `balance`, and since when it is empty (kept while it stays at 0). */
+function withBalance(s: SpendState, balance: number): SpendState {
+  const emptySince = balance > 0 ? null : (s.emptySince ?? s.t);
+  return { ...s, balance, emptySince };
 }
 
 const HOUR = 3600;
@@ -144,12 +166,16 @@ export function validateProcess(p: SpendProcess): string | null {
         if (!pos(c.everySeconds)) return `${at}: everySeconds must be a positive number`;
         if (c.firstAtSeconds !== undefined && !nonNeg(c.firstAtSeconds)) return `${at}: firstAtSeconds must be >= 0`;
         break;
+      case "refill":
+        if (!pos(c.amount)) return `${at}: amount must be a positive number`;
+        if (!nonNeg(c.afterSeconds)) return `${at}: afterSeconds must be a number >= 0`;
+        break;
       case "surge":
         if (!nonNeg(c.atSeconds)) return `${at}: atSeconds must be a number >= 0`;
         if (!nonNeg(c.factor)) return `${at}: factor must be a number >= 0`;
         break;
       default:
-        return `${at}: unknown kind; expected steady, diurnal, bursts, deposits or surge`;
+        return `${at}: unknown kind; expected steady, diurnal, bursts, deposits, refill or surge`;
     }
   }
   return null;
@@ -218,6 +244,7 @@ export function rateAt(p: SpendProcess, step: number, t: number): number {
         if (t >= c.atSeconds) surge *= c.factor;
         break;
       case "deposits":
+      case "refill":
         break;
     }
   }
@@ -244,16 +271,25 @@ function nextDeposit(p: SpendProcess, after: number, until: number): { at: numbe
   return { at: best, amount };
 }
 
+/** Below a nano-unit a balance is rounding left over from summing steps: it is spent out (money is kept to micro-units). */
+const CRUMB = 1e-9;
+
 /** Applies spending at a constant `rate` for `seconds`, stopping at 0. */
 function spend(s: SpendState, rate: number, seconds: number): SpendState {
   const want = rate * seconds;
-  const spent = Math.min(want, s.balance);
-  return {
-    t: s.t + seconds,
-    balance: spent === s.balance ? 0 : s.balance - spent,
-    spentTotal: s.spentTotal + spent,
-    depositedTotal: s.depositedTotal,
-  };
+  const spent = want > 0 && s.balance - want < CRUMB ? s.balance : Math.min(want, s.balance);
+  return withBalance({ ...s, t: s.t + seconds, spentTotal: s.spentTotal + spent }, spent === s.balance ? 0 : s.balance - spent);
+}
+
+/** The refill due while the account is empty: when, and how much (several refill components add up). */
+function refillDue(p: SpendProcess, s: SpendState): { at: number; amount: number } | null {
+  if (s.emptySince === null) return null;
+  let at = Infinity;
+  for (const c of p.components) if (c.kind === "refill") at = Math.min(at, s.emptySince + c.afterSeconds);
+  if (at === Infinity) return null;
+  let amount = 0;
+  for (const c of p.components) if (c.kind === "refill" && s.emptySince + c.afterSeconds === at) amount += c.amount;
+  return { at: Math.max(at, s.t), amount };
 }
 
 /**
@@ -270,28 +306,37 @@ export function advance(p: SpendProcess, state: SpendState, t: number): SpendSta
     const dep = nextDeposit(p, s.t, end);
     // Deposits due at the current instant were applied by the previous segment (or precede `state`).
     if (dep) end = dep.at;
+    const refill = refillDue(p, s);
+    if (refill && refill.at <= end) end = refill.at;
     const rate = rateAt(p, step, step * h);
-    s = spend(s, rate, end - s.t);
-    s = { ...s, t: end };
-    if (dep) s = { ...s, balance: s.balance + dep.amount, depositedTotal: s.depositedTotal + dep.amount };
+    if (rate > 0 && s.balance > 0 && s.balance - rate * (end - s.t) < CRUMB) {
+      // The money runs out in this segment: it ends there, so that a refill counts from that moment.
+      end = Math.min(end, s.t + s.balance / rate);
+      s = withBalance({ ...s, t: end, spentTotal: s.spentTotal + s.balance }, 0);
+    } else {
+      s = { ...spend(s, rate, end - s.t), t: end };
+    }
+    let added = dep && dep.at === end ? dep.amount : 0;
+    if (refill && refill.at === end && s.emptySince !== null) added += refill.amount;
+    if (added > 0) s = withBalance({ ...s, depositedTotal: s.depositedTotal + added }, s.balance + added);
   }
   return s;
 }
 
 /** Adds money now (a manual deposit). */
 export function depositNow(state: SpendState, amount: number): SpendState {
-  return { ...state, balance: state.balance + amount, depositedTotal: state.depositedTotal + amount };
+  return withBalance({ ...state, depositedTotal: state.depositedTotal + amount }, state.balance + amount);
 }
 
 /** Spends `amount` now (a solve): the balance never goes below 0, and only what was there counts as spent. */
 export function spendNow(state: SpendState, amount: number): SpendState {
   const spent = Math.min(Math.max(0, amount), state.balance);
-  return { ...state, balance: state.balance - spent, spentTotal: state.spentTotal + spent };
+  return withBalance({ ...state, spentTotal: state.spentTotal + spent }, state.balance - spent);
 }
 
 /** Replaces the balance now (an administrative correction: counts neither as spend nor deposit). */
 export function setBalanceNow(state: SpendState, balance: number): SpendState {
-  return { ...state, balance: Math.max(0, balance) };
+  return withBalance(state, Math.max(0, balance));
 }
 
 /** Named scenarios for the CLI and tests. */
@@ -383,14 +428,18 @@ export function scenario(name: ScenarioName, seed = 1, originEpochMs = 0): Scena
         balance: 25,
       };
     case "demo":
+      // At 60x: the runway falls within a minute, 25 runs out after about 3 minutes, stays empty 4
+      // minutes (long enough for CaptchaBalanceExhausted to fire even at Prometheus's 1-minute
+      // defaults), then 50 more last about 4 minutes, and so on.
       return {
         name,
-        description: "4 per hour, x3 after 90 min; at 60x the runway falls within a minute, 25 lasts ~3 min",
+        description: "4 per hour, x3 after 90 min; at 60x the runway falls within a minute, 25 lasts ~3 min; topped up with 50 four hours after it runs dry",
         process: {
           ...base,
           components: [
             { kind: "steady", ratePerHour: 4, noise: 0.25 },
             { kind: "surge", atSeconds: 90 * 60, factor: 3 },
+            { kind: "refill", amount: 50, afterSeconds: 4 * HOUR },
           ],
         },
         timeScale: 60,

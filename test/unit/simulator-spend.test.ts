@@ -148,6 +148,40 @@ describe("spend process", () => {
     expect(rateAt(p, 0, 13.5 * HOUR)).toBeGreaterThan(rateAt(p, 0, 10 * HOUR));
   });
 
+  it("refill tops the account up a while after it runs dry, each time, whatever the sampling", () => {
+    // 1 at 6/h runs out at 10 min; 5 more 10 min later last 50 min; again 10 min later
+    const p: SpendProcess = {
+      components: [
+        { kind: "steady", ratePerHour: 6 },
+        { kind: "refill", amount: 5, afterSeconds: 600 },
+      ],
+    };
+    const once = advance(p, initialState(1), 600);
+    expect(once.balance).toBe(0);
+    expect(once.emptySince).toBeCloseTo(600, 6);
+    expect(advance(p, initialState(1), 1199).balance).toBe(0);
+    const topped = advance(p, initialState(1), 1200);
+    expect(topped.balance).toBeCloseTo(5, 9);
+    expect(topped.emptySince).toBeNull();
+    expect(topped.depositedTotal).toBe(5);
+    expect(advance(p, initialState(1), 1200 + 3000).balance).toBe(0);
+    const twice = advance(p, initialState(1), 1200 + 3600);
+    expect(twice.balance).toBeCloseTo(5, 9);
+    expect(twice.depositedTotal).toBe(10);
+    // sampled every 7 s or at once: the same
+    const walked = walk(p, initialState(1), Array.from({ length: 1200 }, (_, i) => (i + 1) * 7)).at(-1)!;
+    const jumped = advance(p, initialState(1), 1200 * 7);
+    expect(walked.balance).toBeCloseTo(jumped.balance, 6);
+    expect(walked.depositedTotal).toBe(jumped.depositedTotal);
+    expect(walked.spentTotal).toBeCloseTo(jumped.spentTotal, 6);
+    // emptied by solves or a correction, it is topped up too
+    const drained = setBalanceNow(advance(p, initialState(100), 60), 0);
+    expect(drained.emptySince).toBe(60);
+    expect(advance(p, drained, 660).balance).toBeCloseTo(5, 9);
+    expect(validateProcess({ components: [{ kind: "refill", amount: 0, afterSeconds: 1 }] })).toMatch(/refill.*amount must be a positive number/);
+    expect(validateProcess({ components: [{ kind: "refill", amount: 1, afterSeconds: -1 }] })).toMatch(/afterSeconds must be a number >= 0/);
+  });
+
   it("manual deposits and balance corrections", () => {
     const s = depositNow(initialState(2), 3);
     expect(s.balance).toBe(5);
@@ -206,5 +240,26 @@ describe("spend process", () => {
     const demo = scenario("demo");
     expect(run("demo", 60 * demo.timeScale).spentTotal).toBeGreaterThan(2);
     expect(run("demo", 4 * 60 * demo.timeScale).balance).toBe(0);
+    // ... stays empty for 4 real minutes, long enough for CaptchaBalanceExhausted (for: 1m) to
+    // fire at a 1-minute scrape and evaluation interval, then is topped up, runs dry again, and so on
+    const sc = scenario("demo", 1, Date.UTC(2024, 0, 1));
+    const realSeconds = 30 * 60;
+    const states = walk(sc.process, initialState(sc.balance), Array.from({ length: realSeconds / 2 }, (_, i) => (i + 1) * 2 * sc.timeScale));
+    const runs: { empty: boolean; from: number; to: number }[] = [];
+    for (const s of states) {
+      const empty = s.balance === 0;
+      const realT = s.t / sc.timeScale;
+      const last = runs.at(-1);
+      if (last && last.empty === empty) last.to = realT;
+      else runs.push({ empty, from: realT, to: realT });
+    }
+    const firstDry = runs.find((r) => r.empty)!;
+    expect(firstDry.from).toBeGreaterThan(2 * 60);
+    expect(firstDry.from).toBeLessThan(4 * 60);
+    const dry = runs.filter((r) => r.empty && r.to < realSeconds - 2);
+    expect(dry.length).toBeGreaterThanOrEqual(3);
+    for (const r of dry) expect(r.to - r.from).toBeGreaterThanOrEqual(4 * 60 - 4);
+    for (const r of dry) expect(r.to - r.from).toBeLessThanOrEqual(4 * 60 + 2);
+    for (const r of runs.filter((x) => !x.empty).slice(1, -1)) expect(r.to - r.from).toBeGreaterThan(2 * 60);
   });
 });
