@@ -45,6 +45,13 @@ function timeForm(from: number, to: number): TimeForm {
 const isoUtcMinute = (sec: number) => formatUtcMinute(sec * 1000);
 
 const fin = (v: number | null): v is number => v !== null && Number.isFinite(v);
+
+/** `v` rounded to three significant digits by `round` (Math.ceil: up, Math.floor: down); 0 stays 0. */
+function roundOut(v: number, round: (x: number) => number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const unit = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 2);
+  return Number((round(v / unit) * unit).toPrecision(3));
+}
 const f1 = (v: number) => v.toFixed(1);
 
 /**
@@ -83,6 +90,9 @@ export function balanceChart(history: readonly BalancePoint[], currency: string,
     lo = Math.min(0, lo);
     if (hi === lo) hi = lo + 1;
   }
+  // the scale's ends to three significant digits (80.00 USD, not 79.999901 USD), outside the data
+  hi = roundOut(hi, Math.ceil);
+  lo = roundOut(lo, Math.floor);
   const hiLabel = formatMoney(hi, currency);
   const loLabel = formatMoney(lo, currency);
   const left = Math.max(hiLabel.length, loLabel.length) * CHAR_PX + 6;

@@ -27,10 +27,12 @@ export function formatDuration(seconds: number): string {
   return `${sec} s`;
 }
 
+/** An estimated rate, to 4 significant digits (an estimate has no more), per hour or, when small, per day. */
 export function formatRate(perSecond: number, currency: string): string {
   const perHour = perSecond * 3600;
-  if (perHour >= 0.01) return `${formatMoney(perHour, currency)}/h`;
-  return `${formatMoney(perHour * 24, currency)}/day`;
+  const shown = (v: number) => formatMoney(Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(4)) : v, currency);
+  if (perHour >= 0.01) return `${shown(perHour)}/h`;
+  return `${shown(perHour * 24)}/day`;
 }
 
 /** "2026-12-02 14:05 UTC": a predicted moment, to the minute. */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { balanceChart } from "../../exporter/landing-chart.ts";
-import { isExhausted, REFRESH_MAX_SECONDS, REFRESH_MIN_SECONDS, refreshSeconds, renderLanding } from "../../exporter/landing.ts";
+import { formatRate, isExhausted, REFRESH_MAX_SECONDS, REFRESH_MIN_SECONDS, refreshSeconds, renderLanding } from "../../exporter/landing.ts";
 import { emptyErrors, type AccountStatus } from "../../exporter/poller.ts";
 
 const AT = Date.UTC(2026, 11, 1, 21, 0, 0);
@@ -55,8 +55,8 @@ describe("balance chart", () => {
     const svg = balanceChart(hourOfHistory(13.75, 12.5), "USD", { runwaySeconds: 10 * HOUR, lowerBoundSeconds: 6 * HOUR }, "x");
     expect(svg).toContain('aria-labelledby="x-t x-d"');
     expect(svg).toContain('<title id="x-t">Balance history</title>');
-    // the scale runs from zero (the projection ends there) to the highest balance
-    expect(svg).toContain(">13.75 USD</text>");
+    // the scale runs from zero (the projection ends there) to the highest balance, rounded up
+    expect(svg).toContain(">13.80 USD</text>"); // 13.75 rounded out to three significant digits
     expect(svg).toContain(">0.00 USD</text>");
     // an hour of history, two more shown of the projection (20:00 to 23:00), the rest off the chart
     expect(svg).toContain(">20:00</text>");
@@ -87,6 +87,15 @@ describe("balance chart", () => {
     const dry = balanceChart([...hourOfHistory(1, 0), { t: AT / 1000 + 60, balance: 0 }], "USD", { runwaySeconds: 0, lowerBoundSeconds: 0 });
     expect(dry).not.toContain('class="projection"');
     expect(dry).toContain("The balance is exhausted.");
+  });
+});
+
+describe("spend rate", () => {
+  it("shows an estimated rate to four significant digits, per hour or per day", () => {
+    expect(formatRate(29.745413 / 3600, "USD")).toBe("29.75 USD/h");
+    expect(formatRate(1.778313 / 3600, "USD")).toBe("1.778 USD/h");
+    expect(formatRate(0.004 / 3600, "USD")).toBe("0.096 USD/day");
+    expect(formatRate(0, "USD")).toBe("0.00 USD/day");
   });
 });
 
