@@ -1,7 +1,8 @@
 /**
  * `--demo`: the embedded simulator on a random loopback port, with one account on the fast `demo`
  * spend scenario (one simulated minute per real second), polled every 2 s under provider="demo".
- * The runway visibly falls within a minute. Nothing leaves the machine.
+ * The runway visibly falls within a minute; the money runs out after about 3 minutes, stays out for 4
+ * (the alerts fire) and is topped up, again and again (docs/exporter.md, "Demo"). Nothing leaves the machine.
  */
 import { randomBytes } from "node:crypto";
 import { defaultPrices } from "../core/pricing.ts";

@@ -232,7 +232,7 @@ function summary(accounts: readonly AccountStatus[]): string {
 function pageHead(input: LandingInput, refresh: number): string {
   const path = escapeHtml(input.telemetryPath);
   const demo = input.demo
-    ? `<p class="banner">Demo mode: the balance below comes from the built-in simulator, which spends fast so the runway moves within a minute.</p>`
+    ? `<p class="banner">Demo mode: the balance below comes from the built-in simulator, which spends fast so the runway moves within a minute; the account runs dry after about 3 minutes and is topped up 4 minutes later (alerts fire and resolve).</p>`
     : "";
   const shard =
     input.shard && input.shard.total > 1

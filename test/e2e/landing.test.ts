@@ -55,31 +55,31 @@ describe.skipIf(!haveChromium)("landing page in Chromium", () => {
       // weeks of runway
       start({
         accounts: [
-          { name: "scraping-prod", balance: 1250, decimals: 6, spend: steady(3.6) },
-          { name: "monitoring", balance: 310, decimals: 6, spend: steady(1.2) },
+          { name: "scraping-prod", balance: 1250, decimals: 4, spend: steady(3.6) },
+          { name: "monitoring", balance: 310, decimals: 4, spend: steady(1.2) },
         ],
       }),
       // a day or less, and a few days
       start({
         accounts: [
-          { name: "scraping-prod", balance: 4.2, decimals: 6, spend: steady(30) },
-          { name: "reporting", balance: 120, decimals: 6, spend: steady(1.2) },
+          { name: "scraping-prod", balance: 4.2, decimals: 4, spend: steady(30) },
+          { name: "reporting", balance: 120, decimals: 4, spend: steady(1.2) },
         ],
       }),
-      // runs dry within a second; the other's provider answers balance checks with its no-funds error
+      // runs dry within 3 s; the other's provider answers balance checks with its no-funds error
       start({
         accounts: [
-          { name: "scraping-prod", balance: 0.4, decimals: 6, spend: steady(3600) },
+          { name: "scraping-prod", balance: 1.5, decimals: 4, spend: steady(1800) },
           { name: "reserve", balance: 12 },
-          { name: "monitoring", balance: 310, decimals: 6, spend: steady(1.2) },
+          { name: "monitoring", balance: 310, decimals: 4, spend: steady(1.2) },
         ],
       }),
       start({
         accounts: [
-          ...Array.from({ length: 9 }, (_, i) => ({ name: `shop-${String(i + 1).padStart(2, "0")}`, balance: 200 + 150 * i, decimals: 6, spend: steady(0.2 + 0.1 * i) })),
-          { name: "<b>escaped</b> & co", balance: 140, decimals: 6, spend: steady(0.5) },
-          { name: "batch-eu", balance: 0.2, decimals: 6, spend: steady(3600) },
-          { name: "batch-us", balance: 3, decimals: 6, spend: steady(20) },
+          ...Array.from({ length: 9 }, (_, i) => ({ name: `shop-${String(i + 1).padStart(2, "0")}`, balance: 200 + 150 * i, decimals: 4, spend: steady(0.2 + 0.1 * i) })),
+          { name: "<b>escaped</b> & co", balance: 140, decimals: 4, spend: steady(0.5) },
+          { name: "batch-eu", balance: 0.2, decimals: 4, spend: steady(3600) },
+          { name: "batch-us", balance: 3, decimals: 4, spend: steady(20) },
         ],
       }),
     ]);
@@ -92,9 +92,9 @@ describe.skipIf(!haveChromium)("landing page in Chromium", () => {
       timeScale: TIME_SCALE,
       accounts: [
         { key: keys[0]!, id: "revoked-key", balance: 10 },
-        { key: keys[1]!, id: "flaky-provider", balance: 80, decimals: 6, spend: steady(2) },
+        { key: keys[1]!, id: "flaky-provider", balance: 80, decimals: 4, spend: steady(2) },
         { key: keys[2]!, id: "new-account", balance: 50 },
-        { key: keys[3]!, id: "scraping-prod", balance: 1250, decimals: 6, spend: steady(3.6) },
+        { key: keys[3]!, id: "scraping-prod", balance: 1250, decimals: 4, spend: steady(3.6) },
       ],
     });
     sim.injectFault({ kind: "error", code: "ERROR_KEY_DOES_NOT_EXIST" }, { key: keys[0]! });
