@@ -155,10 +155,17 @@ export function balanceChart(history: readonly BalancePoint[], currency: string,
     lastRight = l + w;
   }
   if (tEnd !== null && tEnd > tMax) {
-    // beyond the chart: when the line reaches zero, written beside (below, or above when low) its end
+    // beyond the chart: when the line reaches zero, written at its end, above the line where there
+    // is room (it falls to the right, so the label's left end is the tight one), else below it
+    const text = `zero ${chartTime(tEnd, "date")} →`;
+    const x1 = x(t1);
+    const y1 = y(b1);
+    const right = left + plotW;
     const endY = y(b1 * (1 - (tMax - t1) / (tEnd - t1)));
-    const ly = endY < TOP + plotH / 2 ? endY + 13 : endY - 6;
-    parts.push(`<text x="${f1(left + plotW)}" y="${f1(ly)}" text-anchor="end" class="label">zero ${escapeHtml(chartTime(tEnd, "date"))} →</text>`);
+    const labelLeft = Math.max(x1, right - text.length * CHAR_PX);
+    const lineAtLabel = y1 + ((endY - y1) * (labelLeft - x1)) / Math.max(1e-9, right - x1);
+    const ly = lineAtLabel - 4 - 8 >= 0 ? lineAtLabel - 4 : endY + 13;
+    parts.push(`<text x="${f1(right)}" y="${f1(ly)}" text-anchor="end" class="label">${escapeHtml(text)}</text>`);
   }
   return `${open(desc)}${parts.join("")}</svg>`;
 }
