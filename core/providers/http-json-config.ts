@@ -112,25 +112,8 @@ export function parseHttpJsonSpec(raw: unknown, where: string, currency: string 
   const method = raw.method === undefined ? "GET" : String(raw.method).toUpperCase();
   if (method !== "GET" && method !== "POST") throw new InputError(`${at}.method: expected GET or POST, got ${typeName(raw.method)}`);
 
-  if (raw.url === undefined) throw new InputError(`${at}.url: missing; expected the URL of the API's balance endpoint`);
-  const urlText = templateString(raw.url, `${at}.url`);
-  const SENTINEL = "keyplaceholder0";
-  let url: URL;
-  try {
-    url = new URL(urlText.replace(/\{\{\s*key\s*\}\}/g, SENTINEL));
-  } catch {
-    throw new InputError(`${at}.url: "${urlText}" is not a URL; expected e.g. https://api.example.com/v1/balance`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InputError(`${at}.url: must be an http:// or https:// URL`);
-  if (url.username || url.password) throw new InputError(`${at}.url: must not carry credentials; put the key in a header, the query or the body with {{key}}`);
-  if (url.host.toLowerCase().includes(SENTINEL)) {
-    throw new InputError(`${at}.url: {{key}} may be in the path or the query, not in the host`);
-  }
-
-  const headers = stringMap(raw.headers, `${at}.headers`);
-  for (const name of Object.keys(headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError(`${at}.headers: "${name}" is not a valid header name`);
-  }
+  const urlText = endpointUrl(raw.url, `${at}.url`);
+  const headers = headerMap(raw.headers, `${at}.headers`);
   const query = stringMap(raw.query, `${at}.query`);
   let bodyHasKey = false;
   if (raw.body !== undefined) {
@@ -147,44 +130,11 @@ export function parseHttpJsonSpec(raw: unknown, where: string, currency: string 
   const errorPath = raw.error_path === undefined ? undefined : expression(raw.error_path, `${at}.error_path`);
   const success = raw.success === undefined ? undefined : expression(raw.success, `${at}.success`);
 
-  const errorCodes: Record<string, FailureReason> = {};
-  if (raw.error_codes !== undefined) {
-    if (!isMapping(raw.error_codes)) throw new InputError(`${at}.error_codes: expected a mapping of error message or code to reason, got ${typeName(raw.error_codes)}`);
-    if (errorPath === undefined) throw new InputError(`${at}.error_codes: needs error_path (where the error code is in the answer)`);
-    for (const [code, r] of Object.entries(raw.error_codes)) errorCodes[code] = reason(r, `${at}.error_codes.${code}`);
-  }
+  const errorCodes = errorCodeTable(raw.error_codes, errorPath, `${at}.error_codes`);
   const failureReason = raw.failure_reason === undefined ? "upstream" : reason(raw.failure_reason, `${at}.failure_reason`);
   if (raw.failure_reason !== undefined && success === undefined) {
     throw new InputError(`${at}.failure_reason: applies when the success condition fails; set success as well`);
   }
-
-  const statusReasons: Record<number, FailureReason> = {};
-  if (raw.status !== undefined) {
-    if (!isMapping(raw.status)) throw new InputError(`${at}.status: expected a mapping of HTTP status to reason, e.g. {404: auth}, got ${typeName(raw.status)}`);
-    for (const [s, r] of Object.entries(raw.status)) {
-      const n = Number(s);
-      if (!/^\d{3}$/.test(s) || n < 200 || n > 599) throw new InputError(`${at}.status: "${s}" is not an HTTP status from 200 to 599`);
-      statusReasons[n] = reason(r, `${at}.status.${s}`);
-    }
-  }
-
-  let divisor = 1;
-  if (raw.divisor !== undefined) {
-    if (typeof raw.divisor !== "number" || !Number.isFinite(raw.divisor) || raw.divisor <= 0) {
-      throw new InputError(`${at}.divisor: expected a number greater than 0 (e.g. 100 for a balance in cents), got ${typeName(raw.divisor)}`);
-    }
-    divisor = raw.divisor;
-  }
-
-  if (raw.min_interval === undefined) {
-    throw new InputError(`${at}.min_interval: missing; state the shortest interval between balance calls the API tolerates, e.g. 1m (see its documentation)`);
-  }
-  if (typeof raw.min_interval !== "string" && typeof raw.min_interval !== "number") {
-    throw new InputError(`${at}.min_interval: expected a duration such as 1m, got ${typeName(raw.min_interval)}`);
-  }
-  // never more than the longest poll interval an account may have: it is also this API's default interval
-  const minIntervalMs = parsePollInterval(raw.min_interval, `${at}.min_interval`);
-  if (minIntervalMs < 1000) throw new InputError(`${at}.min_interval: ${raw.min_interval} is under 1s; no balance API needs asking more often`);
 
   return {
     method,
@@ -198,9 +148,82 @@ export function parseHttpJsonSpec(raw: unknown, where: string, currency: string 
     ...(success !== undefined ? { success } : {}),
     errorCodes,
     failureReason,
-    statusReasons,
-    divisor,
-    minIntervalMs,
+    statusReasons: statusTable(raw.status, `${at}.status`),
+    divisor: divisorOf(raw.divisor, `${at}.divisor`),
+    minIntervalMs: minInterval(raw.min_interval, `${at}.min_interval`),
     currency,
   };
+}
+
+/** The `url` field: an http(s) URL without credentials, with `{{key}}` (if any) in the path or the query. */
+function endpointUrl(v: unknown, where: string): string {
+  if (v === undefined) throw new InputError(`${where}: missing; expected the URL of the API's balance endpoint`);
+  const urlText = templateString(v, where);
+  const SENTINEL = "keyplaceholder0";
+  let url: URL;
+  try {
+    url = new URL(urlText.replace(/\{\{\s*key\s*\}\}/g, SENTINEL));
+  } catch {
+    throw new InputError(`${where}: "${urlText}" is not a URL; expected e.g. https://api.example.com/v1/balance`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InputError(`${where}: must be an http:// or https:// URL`);
+  if (url.username || url.password) throw new InputError(`${where}: must not carry credentials; put the key in a header, the query or the body with {{key}}`);
+  if (url.host.toLowerCase().includes(SENTINEL)) {
+    throw new InputError(`${where}: {{key}} may be in the path or the query, not in the host`);
+  }
+  return urlText;
+}
+
+/** The `headers` field: a mapping of valid header names to strings. */
+function headerMap(v: unknown, where: string): Record<string, string> {
+  const headers = stringMap(v, where);
+  for (const name of Object.keys(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError(`${where}: "${name}" is not a valid header name`);
+  }
+  return headers;
+}
+
+/** The `error_codes` field: error message or code → reason; it needs `error_path` to find the code. */
+function errorCodeTable(v: unknown, errorPath: string | undefined, where: string): Record<string, FailureReason> {
+  const errorCodes: Record<string, FailureReason> = {};
+  if (v === undefined) return errorCodes;
+  if (!isMapping(v)) throw new InputError(`${where}: expected a mapping of error message or code to reason, got ${typeName(v)}`);
+  if (errorPath === undefined) throw new InputError(`${where}: needs error_path (where the error code is in the answer)`);
+  for (const [code, r] of Object.entries(v)) errorCodes[code] = reason(r, `${where}.${code}`);
+  return errorCodes;
+}
+
+/** The `status` field: HTTP status (200 to 599) → reason. */
+function statusTable(v: unknown, where: string): Record<number, FailureReason> {
+  const statusReasons: Record<number, FailureReason> = {};
+  if (v === undefined) return statusReasons;
+  if (!isMapping(v)) throw new InputError(`${where}: expected a mapping of HTTP status to reason, e.g. {404: auth}, got ${typeName(v)}`);
+  for (const [s, r] of Object.entries(v)) {
+    const n = Number(s);
+    if (!/^\d{3}$/.test(s) || n < 200 || n > 599) throw new InputError(`${where}: "${s}" is not an HTTP status from 200 to 599`);
+    statusReasons[n] = reason(r, `${where}.${s}`);
+  }
+  return statusReasons;
+}
+
+/** The `divisor` field: a number greater than 0 the balance is divided by (1 when absent). */
+function divisorOf(v: unknown, where: string): number {
+  if (v === undefined) return 1;
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+    throw new InputError(`${where}: expected a number greater than 0 (e.g. 100 for a balance in cents), got ${typeName(v)}`);
+  }
+  return v;
+}
+
+/** The required `min_interval` field, in ms: from 1 s to the longest poll interval (it is also the API's default interval). */
+function minInterval(v: unknown, where: string): number {
+  if (v === undefined) {
+    throw new InputError(`${where}: missing; state the shortest interval between balance calls the API tolerates, e.g. 1m (see its documentation)`);
+  }
+  if (typeof v !== "string" && typeof v !== "number") {
+    throw new InputError(`${where}: expected a duration such as 1m, got ${typeName(v)}`);
+  }
+  const ms = parsePollInterval(v, where);
+  if (ms < 1000) throw new InputError(`${where}: ${v} is under 1s; no balance API needs asking more often`);
+  return ms;
 }
