@@ -12,6 +12,7 @@
  * The one validator of the concept: every flag problem is an InputError naming the flag (exit 2).
  */
 import { hostname } from "node:os";
+import { parseWholeNumber } from "../core/count.ts";
 import { InputError } from "../core/errors.ts";
 
 export const POD_NAME_ENV = "POD_NAME";
@@ -30,12 +31,6 @@ export interface RawShardFlags {
   readonly shard?: string | number;
   readonly "total-shards"?: string | number;
   readonly "shard.from-pod-name"?: boolean;
-}
-
-function wholeNumber(raw: string | number, flag: string, what: string): number {
-  const text = String(raw).trim();
-  if (!/^\d{1,7}$/.test(text)) throw new InputError(`${flag}: expected ${what}, got '${raw}'`);
-  return Number(text);
 }
 
 /** The ordinal at the end of a StatefulSet pod name (`name-3`), or an InputError saying what was read. */
@@ -68,10 +63,7 @@ export function resolveShard(raw: RawShardFlags, where: ShardEnvironment): Shard
   if (!hasTotal) {
     throw new InputError(`${fromPod ? "--shard.from-pod-name" : "--shard"} needs --total-shards M (how many exporters share the accounts, the StatefulSet's replicas)`);
   }
-  const total = wholeNumber(raw["total-shards"]!, "--total-shards", `a whole number of shards from 1 to ${MAX_TOTAL_SHARDS}`);
-  if (total < 1 || total > MAX_TOTAL_SHARDS) {
-    throw new InputError(`--total-shards: expected a whole number of shards from 1 to ${MAX_TOTAL_SHARDS}, got ${total}`);
-  }
+  const total = parseWholeNumber(raw["total-shards"]!, "--total-shards", 1, MAX_TOTAL_SHARDS, `expected a whole number of shards from 1 to ${MAX_TOTAL_SHARDS}`);
   let ordinal: number;
   let source: string;
   if (fromPod) {
@@ -81,7 +73,8 @@ export function resolveShard(raw: RawShardFlags, where: ShardEnvironment): Shard
     ordinal = ordinalFromPodName(name, source);
     source = `${source} '${name}'`;
   } else {
-    ordinal = hasShard ? wholeNumber(raw.shard!, "--shard", `a shard ordinal from 0 to ${total - 1}`) : 0;
+    // above the range: the message below names --total-shards
+    ordinal = hasShard ? parseWholeNumber(raw.shard!, "--shard", 0, Number.MAX_SAFE_INTEGER, `expected a shard ordinal from 0 to ${total - 1}`) : 0;
     source = "--shard";
   }
   if (ordinal >= total) {

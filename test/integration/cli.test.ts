@@ -194,7 +194,7 @@ describe("usage as a newcomer meets it", () => {
     [["simulate", "--balance", "-5"], /--balance: "-5" is not an amount/],
     [["simulate", "--status-interval", "soon"], /--status-interval: "soon" is not a number; expected seconds/],
     [["exporter", "--provider", "capsolver", "--poll.interval", "-5m"], /--poll\.interval: "-5m" is not a duration/],
-    [["exporter", "--config.file", "accounts.yml", "--total-shards", "-3"], /--total-shards: expected a whole number of shards from 1 to 1000, got '-3'/],
+    [["exporter", "--config.file", "accounts.yml", "--total-shards", "-3"], /--total-shards: -3 is negative; expected a whole number of shards from 1 to 1000/],
   ])("%j: the flag and the expected form, not yargs' parse", async (args, msg) => {
     const run = await runCliProcess(args, env(), 10_000);
     expect(run.code).toBe(2);

@@ -36,10 +36,10 @@ describe("resolveShard", () => {
   it.each([
     [{ shard: "1" }, "--shard needs --total-shards M"],
     [{ "shard.from-pod-name": true }, "--shard.from-pod-name needs --total-shards M"],
-    [{ "total-shards": "0" }, "--total-shards: expected a whole number of shards from 1 to 1000, got 0"],
-    [{ "total-shards": "1.5" }, "--total-shards: expected a whole number of shards from 1 to 1000, got '1.5'"],
-    [{ "total-shards": "5000" }, "--total-shards: expected a whole number of shards from 1 to 1000, got 5000"],
-    [{ "total-shards": "3", shard: "-1" }, "--shard: expected a shard ordinal from 0 to 2, got '-1'"],
+    [{ "total-shards": "0" }, "--total-shards: 0 is less than 1; expected a whole number of shards from 1 to 1000"],
+    [{ "total-shards": "1.5" }, '--total-shards: "1.5" is not a whole number; expected a whole number of shards from 1 to 1000'],
+    [{ "total-shards": "5000" }, "--total-shards: 5000 is more than 1000; expected a whole number of shards from 1 to 1000"],
+    [{ "total-shards": "3", shard: "-1" }, "--shard: -1 is negative; expected a shard ordinal from 0 to 2"],
     [{ "total-shards": "3", shard: "3" }, "--shard: ordinal 3 (from --shard) is not below --total-shards 3; ordinals run from 0 to 2"],
     [{ "total-shards": "3", shard: "1", "shard.from-pod-name": true }, "--shard and --shard.from-pod-name are exclusive"],
   ])("refuses %j", (raw, message) => {
