@@ -42,7 +42,7 @@ export const MONEY_DECIMALS = 6;
  * page): the currency's precision (core/currency.ts: `12.50` USD, `1250` JPY), with the further digits
  * an amount has up to micro-units, where money is computed (a price per solve of `0.0008`), trailing
  * zeros beyond the currency's precision dropped. No thousands separators, so the text reads back as a
- * number. Machine outputs (JSON, metrics, action outputs) keep plain numbers.
+ * number. Machine outputs keep plain numbers (JSON, action outputs; /metrics writes `plainAmount`).
  */
 export function formatAmount(amount: number, currency: string): string {
   if (!Number.isFinite(amount)) return String(amount);
@@ -58,4 +58,19 @@ export function formatAmount(amount: number, currency: string): string {
 /** An amount with its currency: `12.50 USD`, `0.0008 USD`, `1250 JPY`, `300 credits`. */
 export function formatMoney(amount: number, currency: string): string {
   return `${formatAmount(amount, currency)} ${currency}`;
+}
+
+/**
+ * An amount for machines: a plain decimal to the micro-unit, exactly (`0.501`, `-12`, `24.4826`),
+ * as /metrics writes money, so float noise of sums (0.8592000000000013) never shows. An amount
+ * beyond 2^53 micro-units (about 9 billion) or not finite is written as JavaScript does.
+ */
+export function plainAmount(amount: number): string {
+  const micros = Math.round(amount * MICROS_PER_UNIT);
+  if (!Number.isSafeInteger(micros)) return String(amount);
+  const abs = Math.abs(micros);
+  const whole = Math.floor(abs / MICROS_PER_UNIT);
+  const fraction = abs - whole * MICROS_PER_UNIT;
+  const places = fraction === 0 ? "" : `.${String(fraction).padStart(MONEY_DECIMALS, "0").replace(/0+$/, "")}`;
+  return `${micros < 0 ? "-" : ""}${whole}${places}`;
 }

@@ -2,7 +2,6 @@
  * Assembles the exporter: metrics, one poller per account, state file, HTTP server. `startExporter`
  * is the programmatic entry point (tests, benchmarks); `cli/commands/exporter.ts` wraps it.
  */
-import { solvesRemaining } from "../core/pricing.ts";
 import { proxyFromEnv, proxySecrets } from "../core/proxy.ts";
 import type { FailureReason, RetryPolicy } from "../core/reasons.ts";
 import { RunwayEstimator } from "../core/runway/estimator.ts";
@@ -154,44 +153,30 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     const status: AccountStatus = {
       labels: { account: a.name, provider: a.providerLabel },
       intervalMs: a.intervalMs,
-      currency: s?.currency ?? a.provider.defaultCurrency,
+      prices: a.prices,
+      currency: s?.currency ?? a.currency ?? a.provider.defaultCurrency,
       balance: s?.balance ?? null,
       estimate,
+      valuesCurrent: false,
       checks: 0,
       lastAttemptAtMs: latestOf(s?.lastAttemptAtMs, journal?.lastAttempt(a.name, a.providerLabel)),
       lastSuccessAtMs: s?.lastSuccessAtMs ?? null,
       lastError: null,
+      lastCheckDurationSeconds: null,
       up: null,
       consecutiveFailures: 0,
       nextCheckAtMs: null,
       errors: s ? { ...emptyErrors(), ...s.errors } : emptyErrors(),
       history: (s?.history ?? []).slice(-maxHistory).map(([t, balance]) => ({ t, balance })),
     };
-    metrics.addAccount(status.labels, a.intervalMs, a.provider.defaultCurrency, {
-      currency: status.currency,
-      spentTotal: estimate.spentTotal,
-      depositedTotal: estimate.depositedTotal,
-      errors: status.errors,
-      ...(status.lastSuccessAtMs !== null ? { lastSuccessTimestampSeconds: status.lastSuccessAtMs / 1000 } : {}),
-    });
     const hint = config.resume?.get(key);
     if (hint === undefined) pending.add(key);
     else {
+      // a reload: show what the replaced exporter showed until this one has checked
       status.up = hint.up;
-      if (status.balance !== null) {
-        metrics.restoreValues(
-          status.labels,
-          {
-            balance: status.balance,
-            currency: status.currency,
-            estimate,
-            solvesRemaining: solvesRemaining(status.balance, a.prices),
-            timestampSeconds: (status.lastSuccessAtMs ?? Date.now()) / 1000,
-          },
-          hint.up,
-        );
-      }
+      status.valuesCurrent = status.balance !== null;
     }
+    metrics.addAccount(status);
     const poller = new AccountPoller(a, {
       metrics,
       logger,

@@ -1,12 +1,11 @@
 /**
  * One poller per account: checks the balance on the account's own schedule, feeds the runway
- * estimator, and writes the results into the metrics and the account's status (landing page, state
- * file). At most one request per account is in flight; scrapes never trigger one.
+ * estimator, and writes the results into the account's status, from which the metrics, the landing
+ * page and the state file are derived. At most one request per account is in flight; scrapes never trigger one.
  */
 import { boundRetryAfter, clampDelayMs, safeTimeout } from "../core/delays.ts";
 import type { NetworkOptions } from "../core/http.ts";
 import type { PriceTable } from "../core/pricing.ts";
-import { solvesRemaining } from "../core/pricing.ts";
 import type { BalanceResult, Provider } from "../core/providers/types.ts";
 import { type FailureReason, RETRY_POLICY, type RetryPolicy } from "../core/reasons.ts";
 import type { RunwayEstimate } from "../core/runway/types.ts";
@@ -27,17 +26,30 @@ export interface BalancePoint {
   readonly balance: number;
 }
 
-/** What the landing page and the state file know about an account. */
+/**
+ * What the exporter knows about an account: the state its metrics are derived from
+ * (metric-definitions.ts), and what the landing page and the state file show. Whoever changes it
+ * calls `ExporterMetrics.update` with it.
+ */
 export interface AccountStatus {
   readonly labels: AccountLabels;
   readonly intervalMs: number;
+  /** The account's prices per solve (captcha_solves_remaining). */
+  readonly prices: PriceTable;
   currency: string;
   balance: number | null;
   estimate: RunwayEstimate;
+  /**
+   * Whether balance and estimate are this run's (a successful check, or carried over by a reload)
+   * rather than only the state file's: until then the metrics show no balance, rate, runway or solves.
+   */
+  valuesCurrent: boolean;
   checks: number;
   lastAttemptAtMs: number | null;
   lastSuccessAtMs: number | null;
   lastError: { reason: FailureReason; message: string; atMs: number } | null;
+  /** How long the last check took, successful or not; null before the first one. */
+  lastCheckDurationSeconds: number | null;
   up: boolean | null;
   consecutiveFailures: number;
   nextCheckAtMs: number | null;
@@ -182,6 +194,7 @@ export class AccountPoller {
     const durationSeconds = (performance.now() - started) / 1000;
     const labels = status.labels;
     status.checks += 1;
+    status.lastCheckDurationSeconds = durationSeconds;
     if (result.ok) {
       const t = startedAt / 1000;
       let estimate: RunwayEstimate;
@@ -194,20 +207,14 @@ export class AccountPoller {
       status.balance = result.balance;
       status.currency = currency;
       status.estimate = estimate;
+      status.valuesCurrent = true;
       status.lastSuccessAtMs = startedAt;
       status.up = true;
       status.consecutiveFailures = 0;
       status.history.push({ t, balance: result.balance });
       const max = this.#deps.maxHistory ?? DEFAULT_MAX_HISTORY;
       if (status.history.length > max) status.history.splice(0, status.history.length - max);
-      metrics.recordSuccess(labels, {
-        balance: result.balance,
-        currency,
-        estimate,
-        solvesRemaining: solvesRemaining(result.balance, account.prices),
-        durationSeconds,
-        timestampSeconds: t,
-      });
+      metrics.update(status);
       logger.debug("balance checked", {
         account: labels.account,
         provider: labels.provider,
@@ -221,7 +228,7 @@ export class AccountPoller {
       status.consecutiveFailures += 1;
       status.errors[result.reason] += 1;
       status.lastError = { reason: result.reason, message: result.message, atMs: startedAt };
-      metrics.recordFailure(labels, { reason: result.reason, durationSeconds });
+      metrics.update(status);
       // Log the first failure of a streak and changes of reason at warn; repeats at debug.
       const fields = {
         account: labels.account,

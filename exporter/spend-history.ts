@@ -6,7 +6,6 @@
  * delays or blocks a balance check, and its failure (classified with the same reasons as a balance
  * check's) is logged once and costs nothing but the head start.
  */
-import { solvesRemaining } from "../core/pricing.ts";
 import type { SpendHistoryResult, SpendRecord } from "../core/providers/spending-stats.ts";
 import type { RunwayEstimate } from "../core/runway/types.ts";
 import type { Logger } from "./logger.ts";
@@ -75,16 +74,6 @@ export async function warmFromSpendHistory(deps: SpendHistoryDeps): Promise<void
   // a balance check came first: show the warmed estimate now rather than at the next check
   if (used > 0 && status.balance !== null && status.lastSuccessAtMs !== null) {
     status.estimate = estimator.current();
-    metrics.restoreValues(
-      labels,
-      {
-        balance: status.balance,
-        currency: status.currency,
-        estimate: status.estimate,
-        solvesRemaining: solvesRemaining(status.balance, account.prices),
-        timestampSeconds: status.lastSuccessAtMs / 1000,
-      },
-      status.up,
-    );
+    metrics.update(status);
   }
 }
