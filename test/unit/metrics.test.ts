@@ -247,6 +247,19 @@ describe("the declarations", () => {
   });
 });
 
+describe("the documentation", () => {
+  it("docs/exporter.md's metrics table lists exactly the declared metrics, with their labels and types", () => {
+    const doc = readFileSync(join(root, "docs", "exporter.md"), "utf8");
+    const rows = [...doc.matchAll(/^\| `(captcha_[a-z_]+)(?:\{([a-z_,]*)\})?` \| (\w+) \|/gm)].map((m) => `${m[1]} ${m[3]} {${m[2] ?? ""}}`);
+    expect(rows).toEqual(DECLARED.map((d) => `${d.name} ${d.type} {${d.labels.join(",")}}`));
+  });
+
+  it("README's brief list names every declared metric", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    for (const d of DECLARED) expect(readme, d.name).toContain(`\`${d.name}`);
+  });
+});
+
 describe("plainAmount", () => {
   it("writes an amount to the micro-unit, as a plain decimal", () => {
     expect(plainAmount(0.8592000000000013)).toBe("0.8592");
