@@ -70,8 +70,10 @@ export interface ExporterMetricsOptions {
 
 interface AccountEntry {
   readonly status: AccountStatus;
-  /** This account's rendered lines of each family, in ACCOUNT_METRICS order. */
-  lines: string[];
+  /** This account's lines of every family, in ACCOUNT_METRICS order, as UTF-8. */
+  bytes: Buffer;
+  /** Where each family's lines end in `bytes`. */
+  ends: number[];
 }
 
 /**
@@ -85,7 +87,11 @@ interface AccountEntry {
 export class ExporterMetrics {
   readonly #textRegistry = new Registry();
   readonly #openMetricsRegistry = new Registry<OpenMetricsContentType>();
-  readonly #headers: readonly [text: string, openMetrics: string][] = ACCOUNT_METRICS.map((d) => [familyHeader(d, false), familyHeader(d, true)]);
+  /** Each family's HELP and TYPE lines as UTF-8, per format (text, OpenMetrics). */
+  readonly #headers: readonly [readonly Buffer[], readonly Buffer[]] = [
+    ACCOUNT_METRICS.map((d) => Buffer.from(familyHeader(d, false), "utf8")),
+    ACCOUNT_METRICS.map((d) => Buffer.from(familyHeader(d, true), "utf8")),
+  ];
   readonly #accounts = new Map<string, AccountEntry>();
   #version = 0;
   readonly #cache: [{ version: number; body: Buffer }, { version: number; body: Buffer }] = [
@@ -119,7 +125,7 @@ export class ExporterMetrics {
   addAccount(status: AccountStatus): void {
     const key = seriesKey(status.labels);
     if (this.#accounts.has(key)) throw new Error(`account ${status.labels.account} (${status.labels.provider}) was added to the metrics twice`);
-    const entry: AccountEntry = { status, lines: [] };
+    const entry: AccountEntry = { status, bytes: Buffer.alloc(0), ends: [] };
     this.#accounts.set(key, entry);
     this.#render(entry);
   }
@@ -134,7 +140,13 @@ export class ExporterMetrics {
   }
 
   #render(entry: AccountEntry): void {
-    entry.lines = ACCOUNT_METRICS.map((d) => renderSamples(d, entry.status));
+    const parts = ACCOUNT_METRICS.map((d) => renderSamples(d, entry.status));
+    const text = parts.join("");
+    // its own allocation, not a slice of Node's shared pool (which a live slice would keep whole)
+    entry.bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, "utf8"));
+    entry.bytes.write(text, "utf8");
+    let end = 0;
+    entry.ends = parts.map((p) => (end += Buffer.byteLength(p, "utf8")));
     this.#version++;
   }
 
@@ -146,13 +158,18 @@ export class ExporterMetrics {
   async renderParts(openMetrics: boolean): Promise<[Buffer, string]> {
     const cache = this.#cache[openMetrics ? 1 : 0];
     if (cache.version !== this.#version) {
-      const h = openMetrics ? 1 : 0;
-      let text = "";
-      for (let i = 0; i < this.#headers.length; i++) {
-        text += this.#headers[i]![h];
-        for (const entry of this.#accounts.values()) text += entry.lines[i];
+      // one copy of each account's bytes, family by family: no string is built or encoded per scrape
+      const headers = this.#headers[openMetrics ? 1 : 0];
+      let size = 0;
+      for (const b of headers) size += b.length;
+      for (const entry of this.#accounts.values()) size += entry.bytes.length;
+      const body = Buffer.allocUnsafeSlow(size);
+      let at = 0;
+      for (let i = 0; i < headers.length; i++) {
+        at += headers[i]!.copy(body, at);
+        for (const entry of this.#accounts.values()) at += entry.bytes.copy(body, at, i === 0 ? 0 : entry.ends[i - 1], entry.ends[i]);
       }
-      cache.body = Buffer.from(text, "utf8");
+      cache.body = body;
       cache.version = this.#version;
     }
     const body = cache.body;

@@ -79,6 +79,8 @@ function accounts(): AccountStatus[] {
       consecutiveFailures: 1,
       errors: { ...emptyErrors(), auth: 1 },
     }),
+    // a name beyond ASCII, with characters the exposition escapes
+    status('münchen-€ "b"\\', { balance: 0.1, valuesCurrent: true, up: true, lastSuccessAtMs: 1_800_000_000_000, lastCheckDurationSeconds: 0.5 }),
   ];
 }
 
@@ -170,6 +172,8 @@ describe("the account families", () => {
     expect(of("captcha_runway_seconds", "failing")).toEqual([]);
     expect(of("captcha_runway_lower_bound_seconds", "failing")).toEqual([]);
     expect(one("captcha_check_errors_total", "failing")).toEqual(["1", "0", "0", "0", "0", "0", "0", "0"]);
+    // escaped, its multi-byte characters not shifting the lines after it (parse() rejects a broken line)
+    expect(one("captcha_balance", 'münchen-€ \\"b\\"\\\\')).toEqual(["0.1"]);
   });
 
   it("change when the status does and update() is called", async () => {
