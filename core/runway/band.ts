@@ -7,6 +7,15 @@
 
 /** The standard normal's 90th percentile: the bound is outlived with 90 % probability. */
 export const BAND_Z = 1.2815515655446004;
+/**
+ * While a lull is projected, two independent things may make the runway shorter: the spend to come
+ * may run above the projection, and the lull may end sooner than its median. The 90 % bound takes
+ * each at an equal share of BAND_Z (root-sum-square: BAND_Z / sqrt(2) standard deviations each), so
+ * the spend spread is raised by BAND_SPLIT_Z and the lull ends at its BAND_SPLIT_QUANTILE quantile
+ * (the standard normal's probability below -BAND_SPLIT_Z, about 18 %), not both at their 10 %.
+ */
+export const BAND_SPLIT_Z = BAND_Z / Math.SQRT2;
+export const BAND_SPLIT_QUANTILE = 0.18241664139292585;
 /** Spread of log spend from the hour-to-hour noise while it is not known yet (under a day of history). */
 export const BAND_UNKNOWN_SPREAD = 0.5;
 /**

@@ -10,7 +10,7 @@ import {
 } from "./profile.ts";
 import { type NearTermScale, projectRunway, type RunwayProjection, type Trend } from "./project.ts";
 import { BinRing } from "./ring.ts";
-import { BAND_Z, type SpreadInputs, spendSpread } from "./band.ts";
+import { BAND_SPLIT_QUANTILE, BAND_SPLIT_Z, BAND_Z, type SpreadInputs, spendSpread } from "./band.ts";
 import { fitTrend, type SpendTrend } from "./trend.ts";
 import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
 import type { RunwayEstimate } from "./types.ts";
@@ -70,6 +70,22 @@ export const LULL_PERMANENT_PRIOR = 0.25;
  * the median remaining length is L * 0.5 / (0.5 - prior): twice the elapsed quiet for one in four.
  */
 export const LULL_PROJECTION_FACTOR = 0.5 / (0.5 - LULL_PERMANENT_PRIOR);
+/**
+ * A lull in an account whose profile has no quiet hours or days (every hour-of-day and day-of-week
+ * multiplier at least LULL_FACTOR: it has never paused) is a change of level, not a pause: a job
+ * switched off, a client gone. The odds that it is for good are taken as even (LEVEL_CHANGE_PRIOR),
+ * so its median remaining length is unbounded and the runway is projected at the lower level for
+ * good; the pessimistic bound still lets the old level come back (at the lull's BAND_SPLIT_QUANTILE
+ * quantile of remaining length under the same prior). An account that goes quiet every night or
+ * weekend keeps LULL_PERMANENT_PRIOR: its pauses end.
+ */
+export const LEVEL_CHANGE_PRIOR = 0.5;
+/**
+ * A change of level is evidence once the profile expected this many hours' worth of average spend
+ * in it (a pause needs LULL_MIN_EXPECTED_HOURS): the hours of an account without quiet ones are all
+ * alike, so an hour short by LULL_MIN_Z standard deviations of its noise already says it.
+ */
+export const LEVEL_CHANGE_MIN_EXPECTED_HOURS = 1;
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
 const LULL_EXIT_COVER = 20 * 60;
 
@@ -189,9 +205,14 @@ export class RunwayEstimator {
   // when the hourly ring moves to a new hour, and the scratch objects of the projection.
   /** The hourly ring's head when the caches were built (NaN = stale). */
   private cacheHead = Number.NaN;
-  /** Hour-of-day and day-of-week profiles (multipliers with mean 1). */
-  private readonly shape = new Float64Array(HOURS_PER_DAY).fill(1);
-  private readonly week = new Float64Array(DAYS_PER_WEEK).fill(1);
+  /** Hour-of-day and day-of-week profiles (multipliers with mean 1), in one buffer (one allocation, not two). */
+  private readonly profiles = new ArrayBuffer((HOURS_PER_DAY + DAYS_PER_WEEK) * Float64Array.BYTES_PER_ELEMENT);
+  private readonly shape = new Float64Array(this.profiles, 0, HOURS_PER_DAY).fill(1);
+  private readonly week = new Float64Array(
+    this.profiles,
+    HOURS_PER_DAY * Float64Array.BYTES_PER_ELEMENT,
+    DAYS_PER_WEEK,
+  ).fill(1);
   /** Spend and profile-weighted coverage of the level window's completed hours. */
   private completedSpend = 0;
   private completedWeight = 0;
@@ -233,6 +254,8 @@ export class RunwayEstimator {
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
+  /** True when the lull is a change of level (see LEVEL_CHANGE_PRIOR): projected for good. */
+  private lullIsLevelChange = false;
   /** Reused for the projection, so that a sample allocates nothing but its estimate. */
   private readonly lull: NearTermScale = { until: 0, factor: 1 };
   /**
@@ -529,8 +552,10 @@ export class RunwayEstimator {
   private findLull(level: number): void {
     this.lullHours = 0;
     this.lullFactor = 1;
+    this.lullIsLevelChange = false;
     if (!(level > 0)) return;
-    const stretch = this.quietStretch(level);
+    const levelChange = withoutQuietTimes(this.shape, this.week);
+    const stretch = this.quietStretch(level, levelChange ? LEVEL_CHANGE_MIN_EXPECTED_HOURS : LULL_MIN_EXPECTED_HOURS);
     if (stretch === null) return;
     const hours = this.quietStart(stretch.hours, level);
     // is it more than the hour-to-hour noise of the history before it? The residuals of completed
@@ -546,17 +571,22 @@ export class RunwayEstimator {
     if (stretch.shortfall < LULL_MIN_Z * sd) return;
     this.lullHours = hours;
     this.lullFactor = stretch.factor;
+    this.lullIsLevelChange = levelChange;
   }
 
   /**
    * Among the trailing stretches of completed hours (up to LULL_MAX_HOURS) whose every trailing part
-   * with at least LULL_MIN_EXPECTED_HOURS of expected spend spent under LULL_FACTOR of it, the one
-   * falling shortest of the expectation relative to its noise: its length, spend over expectation
-   * and shortfall (currency). Null when there is none.
+   * with at least `minExpectedHours` hours' worth of expected spend (LULL_MIN_EXPECTED_HOURS, or
+   * LEVEL_CHANGE_MIN_EXPECTED_HOURS for an account without quiet times) spent under LULL_FACTOR of
+   * it, the one falling shortest of the expectation relative to its noise: its length, spend over
+   * expectation and shortfall (currency). Null when there is none.
    */
-  private quietStretch(level: number): { hours: number; factor: number; shortfall: number } | null {
+  private quietStretch(
+    level: number,
+    minExpectedHours: number,
+  ): { hours: number; factor: number; shortfall: number } | null {
     const ring = this.hourly;
-    const minExpected = LULL_MIN_EXPECTED_HOURS * HOUR * level;
+    const minExpected = minExpectedHours * HOUR * level;
     let spend = 0;
     let expected = 0;
     let hours = 0;
@@ -642,16 +672,19 @@ export class RunwayEstimator {
     const projection = this.projection;
     projection.balance = balance;
     projection.now = this.lastT;
-    projection.level = base;
+    const scale = this.nearTermScale(base);
+    // a change of level: the quiet level from now on, for good
+    const levelChange = scale === this.lull && this.lullIsLevelChange;
+    projection.level = levelChange ? base * this.lullFactor : base;
     projection.extraPerSecond = extra;
-    projection.scale = this.nearTermScale(base);
+    projection.scale = levelChange ? null : scale;
     projection.trend = ahead;
     const projected = projectRunway(projection);
     if (projected === null) return this.result(null, null, trendPerHour);
     const runway = this.medianRunway(projected);
     const rate =
       runway > 0 ? balance / runway : base * this.profileAt(Math.floor(this.lastT / HOUR)) + extra;
-    const low = runway > 0 ? this.lowerBound(runway, trendPerHour) : runway;
+    const low = runway > 0 ? this.lowerBound(runway, trendPerHour, scale === this.lull ? base : null) : runway;
     return this.result(runway, rate, trendPerHour, low);
   }
 
@@ -701,9 +734,11 @@ export class RunwayEstimator {
   /**
    * The pessimistic bound of a (positive) median `runway`: the time by which the projected spend,
    * raised by BAND_Z standard deviations of log spend over that time, reaches the balance. Reuses
-   * the projection estimateNow has just made, with a smaller balance.
+   * the projection estimateNow has just made, with a smaller balance. While a lull is projected
+   * (`lullBase`: the level before it; null = none), the lull may also end sooner than its median:
+   * the bound ends it at its BAND_SPLIT_QUANTILE quantile and raises the spend by BAND_SPLIT_Z.
    */
-  private lowerBound(runway: number, trendPerHour: number): number {
+  private lowerBound(runway: number, trendPerHour: number, lullBase: number | null): number {
     const balance = this.lastBalance;
     const x = SPREAD;
     x.hourVar = this.hourSd * this.hourSd;
@@ -717,10 +752,24 @@ export class RunwayEstimator {
     x.trendHours = this.trend.spanHours;
     // the spread over the runway, then over the shorter horizon it points to (as if runway were
     // proportional to balance), then one projection of the balance so reduced
+    let z = BAND_Z;
+    if (lullBase !== null) {
+      z = BAND_SPLIT_Z;
+      // remaining length L * x / (1 - x), x = q / (1 - prior): P(remaining < it) = q under the
+      // lull's prior (see LULL_PROJECTION_FACTOR)
+      const prior = this.lullIsLevelChange ? LEVEL_CHANGE_PRIOR : LULL_PERMANENT_PRIOR;
+      const q = BAND_SPLIT_QUANTILE / (1 - prior);
+      // the active days' scale is not in use while a lull is (see estimateNow): reused here
+      const early = this.activeDaysScale;
+      early.factor = this.lullFactor;
+      early.until = (this.hourly.head + (this.lullHours * q) / (1 - q)) * HOUR;
+      this.projection.level = lullBase;
+      this.projection.scale = early;
+    }
     x.spend = balance;
     x.hours = runway / HOUR;
-    x.hours = (runway * Math.exp(-BAND_Z * spendSpread(x))) / HOUR;
-    this.projection.balance = balance * Math.exp(-BAND_Z * spendSpread(x));
+    x.hours = (runway * Math.exp(-z * spendSpread(x))) / HOUR;
+    this.projection.balance = balance * Math.exp(-z * spendSpread(x));
     const r = projectRunway(this.projection);
     return r !== null ? Math.min(r, runway) : runway;
   }
@@ -883,6 +932,16 @@ function anEarlierBurst(ring: BinRing, level: number, shape: ArrayLike<number>, 
     if (ring.spend[s]! >= SURGE_FACTOR * level * shape[hourOfDay(h)]! * week[dayOfWeek(h)]! * c) return true;
   }
   return false;
+}
+
+/**
+ * True when no hour of the day and no day of the week is a quiet one (a multiplier under
+ * LULL_FACTOR): an account that has never paused (see LEVEL_CHANGE_PRIOR).
+ */
+function withoutQuietTimes(shape: ArrayLike<number>, week: ArrayLike<number>): boolean {
+  for (let i = 0; i < HOURS_PER_DAY; i++) if (shape[i]! < LULL_FACTOR) return false;
+  for (let i = 0; i < DAYS_PER_WEEK; i++) if (week[i]! < LULL_FACTOR) return false;
+  return true;
 }
 
 /** True when the day-of-week profile is flat (not learned yet, or no weekly cycle). */

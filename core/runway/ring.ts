@@ -18,8 +18,10 @@ export class BinRing {
   constructor(width: number, count: number) {
     this.width = width;
     this.count = count;
-    this.spend = new Float32Array(count);
-    this.cover = new Float32Array(count);
+    // one buffer for both (one allocation per ring, not two)
+    const buffer = new ArrayBuffer(2 * count * Float32Array.BYTES_PER_ELEMENT);
+    this.spend = new Float32Array(buffer, 0, count);
+    this.cover = new Float32Array(buffer, count * Float32Array.BYTES_PER_ELEMENT, count);
   }
 
   slot(bin: number): number {

@@ -163,33 +163,45 @@ function feed(e: RunwayEstimator, state: { t: number; balance: number }, hours: 
 }
 
 describe("runway estimator: lulls, weekly cycles and growth", () => {
-  it("projects a quiet spell that the history cannot explain, for twice as long as it has lasted", () => {
-    // three days at 1 unit/h, then 12 quiet hours at 0.2/h, leaving 20 units
+  it("takes a drop in an account that has never paused for a change of level once it is established", () => {
+    // three days at 1 unit/h (no quiet hour or day in its profile), then 0.2/h with 25 units left:
+    // at the old rate that is 25 h, at the new one 125 h
     const e = new RunwayEstimator();
-    const s = { t: T0, balance: 20 + 3 * 24 + 12 * 0.2 };
+    const s = { t: T0, balance: 25 + 3 * 24 + 12 * 0.2 };
     feed(e, s, 3 * 24, () => 1);
-    // steady spend has never been this low, so it is a lull, projected 24 more hours at its rate;
-    // then the week's level (which includes the quiet hours) resumes. Without it: 20 / level = 22.6 h
-    const quiet = feed(e, s, 12, () => 0.2);
-    const level = (3 * 24 + 12 * 0.2) / (3 * 24 + 12);
-    const expected = (24 + (20 - 24 * 0.2) / level) * HOUR;
-    expect(Math.abs(quiet.runwaySeconds! / expected - 1)).toBeLessThan(0.05);
+    // half an hour into the drop nothing is established: the old rate still stands
+    const young = feed(e, s, 0.5, () => 0.2);
+    expect(young.runwaySeconds! / HOUR).toBeLessThan(30);
+    // two hours in, the drop stands out by far more than the hourly noise: the new level, for good
+    // (no page: over 24 h), while the bound lets the old level come back
+    const established = feed(e, s, 1.5, () => 0.2);
+    expect(Math.abs(established.runwaySeconds! / ((s.balance / 0.2) * HOUR) - 1)).toBeLessThan(0.05);
+    expect(established.runwayLowerBoundSeconds!).toBeLessThan(0.9 * established.runwaySeconds!);
+    expect(established.runwayLowerBoundSeconds!).toBeGreaterThan(0.5 * s.balance * HOUR);
+    const later = feed(e, s, 10, () => 0.2);
+    expect(Math.abs(later.runwaySeconds! / ((s.balance / 0.2) * HOUR) - 1)).toBeLessThan(0.05);
     // spending again at the old rate ends it within the hour
+    const level = (3 * 24 + 12 * 0.2) / (3 * 24 + 12);
     const back = feed(e, s, 1, () => 1);
     expect(Math.abs(back.runwaySeconds! / ((s.balance / level) * HOUR) - 1)).toBeLessThan(0.05);
   });
 
-  it("gives a lasting slowdown credit for twice as long as it has lasted, days included", () => {
-    // three days at 1 unit/h, then two days at a quarter of that, leaving 30 units
+  it("projects a quiet spell of an account that pauses every night for twice as long as it has lasted", () => {
+    // business hours (08-20 UTC) at 2 units/h, nights at 0.1/h, for four days; then a whole quiet
+    // day at a tenth of that: a pause (its nights already were), not a change of level for good
+    const business = (h: number) => (h % 24 >= 8 && h % 24 < 20 ? 2 : 0.1);
     const e = new RunwayEstimator();
-    const s = { t: T0, balance: 30 + 3 * 24 + 48 * 0.25 };
-    feed(e, s, 3 * 24, () => 1);
-    const est = feed(e, s, 48, () => 0.25);
-    // 96 more quiet hours (24 units), then the week's level: 104.6 h. A lull capped at a day would
-    // say 58 h, the old rate 30 h
-    const level = (3 * 24 + 48 * 0.25) / (5 * 24);
-    const expected = (96 + (30 - 96 * 0.25) / level) * HOUR;
-    expect(Math.abs(est.runwaySeconds! / expected - 1)).toBeLessThan(0.05);
+    const s = { t: T0, balance: 200 };
+    feed(e, s, 4 * 24, business);
+    const est = feed(e, s, 20, (h) => business(h) / 10);
+    // it ends: the runway is far shorter than at the quiet rate for good (a quiet day spends about 2.5
+    // units), and longer than with business resuming now (a day spends 25 units) by about twice
+    // the quiet so far (20 h, and the night before it)
+    const quietForGood = (s.balance / 2.6) * 24 * HOUR;
+    const resumingNow = (s.balance / 25) * 24 * HOUR;
+    expect(est.runwaySeconds!).toBeLessThan(0.25 * quietForGood);
+    expect(est.runwaySeconds!).toBeGreaterThan(resumingNow + 40 * HOUR);
+    expect(est.runwaySeconds!).toBeLessThan(resumingNow + 80 * HOUR);
   });
 
   it("does not take a steady growth for a weekly cycle", () => {
