@@ -57,7 +57,7 @@ describe("exporter with an http-json account", () => {
       out += c;
     });
     try {
-      const url = await eventually(() => /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1], "the exporter address", 15_000);
+      const url = await eventually(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1], "the exporter address", 15_000);
       const metrics = `${url}/metrics`;
       await eventually(async () => sample((await scrape(metrics)).body, "captcha_balance", { account: "generic", provider: "http-json", currency: "credits" }) === 8500, "the balance", 15_000);
       sim.resetCounts();

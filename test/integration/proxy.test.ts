@@ -98,7 +98,7 @@ describe.runIf(SQUID)("provider calls through a real proxy (squid)", () => {
 
     const r = await cli(["--api-url", simTest()], { HTTP_PROXY: proxy.url });
     expect(r.stderr).toBe("");
-    expect(r.stdout.trim()).toBe("42.5 USD");
+    expect(r.stdout.trim()).toBe("42.50 USD");
     const lines = await logLines(proxy, new RegExp(`CONNECT sim\\.test:${sim.port} `));
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(lines[0]).toMatch(/TCP_TUNNEL\/200/);
@@ -106,12 +106,12 @@ describe.runIf(SQUID)("provider calls through a real proxy (squid)", () => {
 
   it("lower-case http_proxy and no_proxy: a host listed in no_proxy bypasses the proxy", async () => {
     const viaProxy = await cli(["--api-url", `http://127.0.0.1:${sim.port}`], { http_proxy: proxy.url });
-    expect(viaProxy.stdout.trim()).toBe("42.5 USD");
+    expect(viaProxy.stdout.trim()).toBe("42.50 USD");
     expect(await logLines(proxy, new RegExp(`CONNECT 127\\.0\\.0\\.1:${sim.port} `))).toHaveLength(1);
 
     const before = sim.state().counts.total;
     const bypass = await cli(["--api-url", `http://127.0.0.1:${sim.port}`], { http_proxy: proxy.url, no_proxy: "localhost,127.0.0.1" });
-    expect(bypass.stdout.trim()).toBe("42.5 USD");
+    expect(bypass.stdout.trim()).toBe("42.50 USD");
     expect(sim.state().counts.total).toBe(before + 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(proxy.accessLog().filter((l) => l.includes(`127.0.0.1:${sim.port}`))).toHaveLength(1);
@@ -125,7 +125,7 @@ describe.runIf(SQUID)("provider calls through a real proxy (squid)", () => {
   it("proxy basic auth: credentials from the URL work and are printed nowhere; wrong ones get a clear 407 message", async () => {
     const ok = await cli(["--api-url", simTest()], { HTTPS_PROXY: authProxy.authUrl, HTTP_PROXY: authProxy.authUrl });
     expect(ok.stderr).toBe("");
-    expect(ok.stdout.trim()).toBe("42.5 USD");
+    expect(ok.stdout.trim()).toBe("42.50 USD");
     const tunnel = await logLines(authProxy, new RegExp(`TCP_TUNNEL/200 .*CONNECT sim\\.test:${sim.port} ${USER} `));
     expect(tunnel).toHaveLength(1);
 
@@ -145,7 +145,7 @@ describe.runIf(SQUID)("provider calls through a real proxy (squid)", () => {
 
   it("--proxy.url names the proxy for this command; a proxy that cannot be reached, or cannot reach the provider, is named as such", async () => {
     const ok = await cli(["--api-url", simTest(), "--proxy.url", authProxy.authUrl], {});
-    expect(ok.stdout.trim()).toBe("42.5 USD");
+    expect(ok.stdout.trim()).toBe("42.50 USD");
 
     const down = await cli(["--api-url", simTest(), "--retries", "0", "--proxy.url", `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:1`], {});
     expect(down.code).toBe(2);
