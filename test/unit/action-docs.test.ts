@@ -1,13 +1,15 @@
 /**
  * Keeps the documented inputs/outputs tables in sync with action.yml (names, defaults, both ways), and
  * action.yml's defaults in sync with the defaults the code applies. The tables are read from docs/action.md,
- * after its `<!-- action-inputs -->` and `<!-- action-outputs -->` markers.
+ * after its `<!-- action-inputs -->` and `<!-- action-outputs -->` markers. The workflow examples in
+ * README.md and docs/action.md use only inputs action.yml declares, and outputs it sets.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULTS } from "../../action/inputs.ts";
+import { codeBlocks } from "../helpers/markdown.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -73,5 +75,24 @@ describe("action.yml and its documentation", () => {
     }
     const withDefaults = Object.entries(action.inputs).filter(([n, s]) => s.default !== undefined && n !== "github-token");
     expect(withDefaults.map(([n]) => n).sort()).toEqual(Object.keys(DEFAULTS).sort());
+  });
+
+  it.each(["README.md", "docs/action.md"])("%s: its workflow examples use only declared inputs and outputs", (doc) => {
+    const text = readFileSync(join(ROOT, doc), "utf8");
+    const steps: { with?: Record<string, unknown>; id?: string }[] = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === "object") {
+        const o = node as Record<string, unknown>;
+        if (typeof o.uses === "string" && /(^\.\/?$|\/captcha-runway@)/.test(o.uses)) steps.push(o as (typeof steps)[number]);
+        Object.values(o).forEach(visit);
+      }
+    };
+    for (const b of codeBlocks(text).filter((b) => b.lang === "yaml" || b.lang === "yml")) visit(parse(b.text));
+    expect(steps.length, `${doc}: steps that use the action`).toBeGreaterThan(0);
+    for (const step of steps) {
+      for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `${doc}: with: ${input}`).toContain(input);
+    }
+    for (const m of text.matchAll(/steps\.[\w-]+\.outputs\.([\w-]+)/g)) expect(Object.keys(action.outputs), `${doc}: outputs.${m[1]}`).toContain(m[1]);
   });
 });
