@@ -47,7 +47,7 @@ describe("interpretOutcome: the edge where provider text enters", () => {
   });
 
   it("leaves balances alone", () => {
-    expect(interpretOutcome(answer('{"status":1,"request":"0.00000000"}'), legacy, "captcha-runway-demo-key-00000000")).toEqual({
+    expect(interpretOutcome(answer('{"status":1,"request":"0.00000000"}'), legacy, "demo-key-not-a-secret-0000000000")).toEqual({
       ok: true,
       balance: 0,
       currency: "USD",
