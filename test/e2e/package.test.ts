@@ -80,6 +80,28 @@ describe("npm package", () => {
     }
   });
 
+  it("on a Node older than engines.node, the installed command says so in one line and exits 2 (no SyntaxError)", () => {
+    const major = nodeMajorOn(systemPath());
+    const required = Number(/^>=(\d+)$/.exec(pkg.engines.node)?.[1]);
+    const old = major !== null && major < required;
+    const r = spawnSync(installed.bin, ["--version"], {
+      cwd: installed.prefix,
+      env: { PATH: old ? systemPath() : pathWithTestNode(systemPath()), HOME: process.env.HOME },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    if (!old) {
+      // no older Node on this machine: the check must at least let the supported one through
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe(pkg.version);
+      return;
+    }
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(new RegExp(`^captcha-runway needs Node\\.js ${required} or later; this is Node\\.js v${major}\\.\\d+\\.\\d+ \\(\\S+\\)\\. [^\\n]+\\n$`));
+    expect(r.stderr).not.toMatch(/SyntaxError|at .*\.js:\d+/);
+  });
+
   it("runs `captcha-runway exporter --demo` with Node 24: /metrics has the demo balance and the build's real revision", async () => {
     const child: ChildProcess = spawn(installed.bin, ["exporter", "--demo", "--web.listen-address", "127.0.0.1:0"], {
       cwd: installed.prefix,
