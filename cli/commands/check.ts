@@ -28,10 +28,13 @@ export function formatQuote(q: BatchQuote, illustrative: readonly string[] = [],
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
   lines.push(`${" ".repeat(width)}  (what the balance above the reserve pays for, each type alone)`);
   if (illustrative.length > 0) {
+    const one = illustrative.length === 1;
     lines.push(
       "",
-      `note: the price of ${illustrative.join(", ")} is a built-in illustrative figure (${provider} publishes no price per solve for it);`,
-      `      declare your own with --price ${illustrative[0]}=AMOUNT for a verdict you can rely on`,
+      one
+        ? `note: the price of ${illustrative[0]} is a built-in illustrative figure (${provider} publishes no price per solve for it);`
+        : `note: the prices of ${illustrative.join(", ")} are built-in illustrative figures (${provider} publishes no price per solve for them);`,
+      `      declare your own with --price ${illustrative.map((t) => `${t}=AMOUNT`).join(",")} for a verdict you can rely on`,
     );
   }
   lines.push("", q.covered ? "covered: the balance pays for this batch" : `NOT covered: ${money(q.shortfall)} short`);
@@ -65,7 +68,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         [
           "required = Σ count × price × (1 + margin) + reserve; covered when balance ≥ required.",
           "The text report adds the solves the balance pays for per type, and says which prices are",
-          "built-in illustrative figures (the provider publishes none: CaptchaAI bills by thread plans);",
+          "built-in illustrative figures (where the provider publishes none; all of CaptchaAI's);",
           "declare real ones with --price. With --json prints balance, currency, required, shortfall,",
           "covered, lines, solves_remaining per type and illustrative_prices (the types priced so);",
           'on failure {"provider","reason","message"}.',

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -222,14 +222,24 @@ describe("usage as a newcomer meets it", () => {
     expect(run.code).toBe(0);
     // (12.3456 - 2) / 0.003 and / 0.001, each type alone
     expect(run.stdout).toMatch(/solves remaining\s+recaptcha_v2 3448, image 10345\n/);
-    expect(run.stdout).toMatch(/the price of recaptcha_v2, image is a built-in illustrative figure \(CaptchaAI publishes no price per solve for it\)/);
-    expect(run.stdout).toMatch(/--price recaptcha_v2=AMOUNT/);
+    expect(run.stdout).toMatch(/the prices of recaptcha_v2, image are built-in illustrative figures \(CaptchaAI publishes no price per solve for them\)/);
+    expect(run.stdout).toMatch(/declare your own with --price recaptcha_v2=AMOUNT,image=AMOUNT for a verdict/);
     expect(run.stdout).toMatch(/^balance\s+12\.3456 USD$/m);
 
     const own = await runCliProcess(["check", "--api-url", sim.url, "--batch", "recaptcha_v2=1000", "--price", "recaptcha_v2=0.002"], env());
     expect(own.code).toBe(0);
     expect(own.stdout).not.toMatch(/illustrative/);
     expect(own.stdout).toMatch(/recaptcha_v2\s+1000 × 0\.002 = 2\.00 USD/);
+  });
+
+  it("check's text report is the one docs/cli.md shows for its command", async () => {
+    const doc = readFileSync(join(import.meta.dirname, "../../docs/cli.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## `captcha-runway check`"));
+    const command = /`CAPTCHA_API_KEY=… npx captcha-runway (check [^`]+)`/.exec(section)![1]!.split(" ");
+    const shown = /```text\n([\s\S]*?)```/.exec(section)![1]!;
+    const run = await runCliProcess([...command, "--api-url", sim.url], env());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(shown);
   });
 });
 
