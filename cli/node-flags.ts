@@ -6,7 +6,7 @@
  * `--max-semi-space-size=4` it needed 152-156 MB with 1,000 accounts; V8's `--optimize-for-size`
  * (heaps grown less eagerly and given back sooner, less optimised code kept) takes that to about
  * 135-140 MB, for a little more collector and interpreter work that `npm run bench` shows costs the
- * scrapes nothing measurable (README, "Performance").
+ * scrapes nothing measurable (docs/benchmarks.md).
  *
  * Likewise glibc's malloc gives each thread that allocates (V8's helper threads, libuv's thread pool,
  * the basic-auth bcrypt worker) its own arena and keeps what was freed there: MALLOC_ARENA_MAX=2
