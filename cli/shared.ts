@@ -89,15 +89,13 @@ export async function accountFromArgs(argv: ProviderArgs): Promise<AccountConfig
     }
     // checked here (exit 2 naming the flag), then the defaults of accounts without their own
     const network = parseNetwork({ proxyUrl: argv["proxy.url"], caFile: argv["tls.ca-file"] }, { proxyUrl: "--proxy.url", caFile: "--tls.ca-file" }) ?? {};
-    const accounts = await loadConfigFile(file, process.env, network);
-    const names = accounts.map((a) => a.name).join(", ");
-    if (argv.account === undefined) {
-      if (accounts.length === 1) return accounts[0]!;
-      throw new InputError(`--account: ${file} lists ${accounts.length} accounts; name one with --account (${names})`);
+    if (argv.account !== undefined) {
+      // the named account's key alone is read: the others' files or variables need not exist here
+      return (await loadConfigFile(file, process.env, network, { account: argv.account, where: "--account" }))[0]!;
     }
-    const found = accounts.find((a) => a.name === argv.account);
-    if (!found) throw new InputError(`--account: ${file} has no account "${argv.account}"; expected one of ${names}`);
-    return found;
+    const accounts = await loadConfigFile(file, process.env, network);
+    if (accounts.length === 1) return accounts[0]!;
+    throw new InputError(`--account: ${file} lists ${accounts.length} accounts; name one with --account (${accounts.map((a) => a.name).join(", ")})`);
   }
   if (argv.account !== undefined) throw new InputError("--account: names an account of --config.file; give the file too");
   return accountFromEnv({

@@ -220,10 +220,27 @@ function str(obj: Record<string, unknown>, key: string, where: string, required:
 }
 
 /**
- * Validates a parsed YAML document; `file` names it in messages. Keys are resolved from `env`/files.
- * `defaults` (--proxy.url, --tls.ca-file) apply to accounts that set no proxy_url / ca_file.
+ * Which accounts of a file are wanted: all (the exporter), or the one named (`balance` / `check
+ * --account NAME`), whose key alone is then read, so trying one account needs only its own key.
+ * `where` names the choice in the message when the file has no such account.
  */
-export async function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv, defaults: NetworkOptions = {}): Promise<AccountConfig[]> {
+export interface ConfigSelection {
+  readonly account: string;
+  readonly where: string;
+}
+
+/**
+ * Validates a parsed YAML document; `file` names it in messages. Keys are resolved from `env`/files.
+ * `defaults` (--proxy.url, --tls.ca-file) apply to accounts that set no proxy_url / ca_file. With
+ * `only`, every account is still checked, but only the named one's key is read and it alone returned.
+ */
+export async function parseConfig(
+  doc: unknown,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  defaults: NetworkOptions = {},
+  only?: ConfigSelection,
+): Promise<AccountConfig[]> {
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
     throw new InputError(`${file}: expected a mapping with an "accounts" list at the top, got ${typeName(doc)}`);
   }
@@ -275,8 +292,11 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
     if ((keyFile === undefined) === (keyEnv === undefined)) {
       throw new InputError(`${where}: set exactly one of api_key_file (a path) or api_key_env (an environment variable name)`);
     }
-    let apiKey: string;
-    if (keyFile !== undefined) {
+    const wanted = only === undefined || only.account === name;
+    let apiKey = "";
+    if (!wanted) {
+      // another account's key: not read (its file or variable need not exist where one account is tried)
+    } else if (keyFile !== undefined) {
       apiKey = await readKeyFile(keyFile, `${where}.api_key_file`);
     } else {
       const value = env[keyEnv!];
@@ -314,6 +334,7 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
       { proxyUrl: `${where}.proxy_url`, caFile: `${where}.ca_file` },
       defaults,
     );
+    if (!wanted) continue;
     out.push({
       name,
       provider,
@@ -326,10 +347,18 @@ export async function parseConfig(doc: unknown, file: string, env: NodeJS.Proces
       ...(network ? { network } : {}),
     });
   }
+  if (only !== undefined && out.length === 0) {
+    throw new InputError(`${only.where}: ${file} has no account "${only.account}"; expected one of ${[...names].join(", ")}`);
+  }
   return out;
 }
 
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, defaults: NetworkOptions = {}): Promise<AccountConfig[]> {
+export async function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: NetworkOptions = {},
+  only?: ConfigSelection,
+): Promise<AccountConfig[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -344,5 +373,5 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
     const pos = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
     throw new InputError(`${path}: not valid YAML${pos}: ${(e.message ?? "").split("\n")[0]}`);
   }
-  return parseConfig(doc, path, env, defaults);
+  return parseConfig(doc, path, env, defaults, only);
 }

@@ -232,6 +232,20 @@ describe("usage as a newcomer meets it", () => {
     expect(own.stdout).toMatch(/recaptcha_v2\s+1000 × 0\.002 = 2\.00 USD/);
   });
 
+  it("balance --config.file F --account NAME needs that account's key only, as docs/cli.md's ru-team example does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cr-cli-pick-"));
+    const accounts = join(dir, "accounts.yml");
+    writeFileSync(
+      accounts,
+      `accounts:\n  - name: scraping\n    provider: captchaai\n    api_key_file: ${join(dir, "absent")}\n    api_url: ${sim.url}\n  - name: ru-team\n    provider: captchaai\n    api_key_env: RUCAPTCHA_KEY\n    api_url: ${sim.url}\n`,
+    );
+    const named = await runCliProcess(["balance", "--config.file", accounts, "--account", "ru-team"], { RUCAPTCHA_KEY: KEY });
+    expect(named).toMatchObject({ code: 0, stdout: "12.3456 USD\n" });
+    const other = await runCliProcess(["balance", "--config.file", accounts, "--account", "scraping"], { RUCAPTCHA_KEY: KEY });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`accounts[0].api_key_file: cannot read the API key file ${join(dir, "absent")} (no such file)`);
+  });
+
   it("check's text report is the one docs/cli.md shows for its command", async () => {
     const doc = readFileSync(join(import.meta.dirname, "../../docs/cli.md"), "utf8");
     const section = doc.slice(doc.indexOf("## `captcha-runway check`"));

@@ -53,6 +53,29 @@ describe("loadConfigFile", () => {
     expect(accounts[1]).toMatchObject({ name: "ru", currency: "RUB", apiKey: "ru-key-1", apiUrl: "http://127.0.0.1:9/" });
     expect(accounts[1]!.prices).toEqual({});
   });
+  it("with one account named (balance / check --account), reads that account's key alone but checks every account", async () => {
+    const p = file(
+      "pick.yml",
+      `accounts:
+  - name: scraping
+    provider: captchaai
+    api_key_file: ${join(dir, "not-on-this-machine")}
+  - name: ru
+    provider: rucaptcha
+    api_key_env: RU_KEY
+`,
+    );
+    const picked = await loadConfigFile(p, { RU_KEY: "ru-key-1" }, {}, { account: "ru", where: "--account" });
+    expect(picked).toEqual([expect.objectContaining({ name: "ru", apiKey: "ru-key-1", currency: "RUB" })]);
+    // the named account's own key is still required, and the whole file is still validated
+    expect(await errorOf(loadConfigFile(p, {}, {}, { account: "ru", where: "--account" }))).toMatch(/accounts\[1\]\.api_key_env: the environment variable RU_KEY is not set/);
+    expect(await errorOf(loadConfigFile(p, { RU_KEY: "ru-key-1" }, {}, { account: "scraping", where: "--account" }))).toMatch(/accounts\[0\]\.api_key_file: cannot read/);
+    const broken = file("pick-broken.yml", `accounts:\n  - name: a\n    provider: nope\n    api_key_env: X\n  - name: b\n    provider: captchaai\n    api_key_env: B\n`);
+    expect(await errorOf(loadConfigFile(broken, { B: KEY }, {}, { account: "b", where: "--account" }))).toMatch(/accounts\[0\]\.provider: unknown provider "nope"/);
+    expect(await errorOf(loadConfigFile(p, {}, {}, { account: "third", where: "--account" }))).toBe(`--account: ${p} has no account "third"; expected one of scraping, ru`);
+    // without a choice every key is read, as the exporter needs
+    expect(await errorOf(loadConfigFile(p, { RU_KEY: "ru-key-1" }))).toMatch(/accounts\[0\]\.api_key_file: cannot read/);
+  });
   it.each([
     ["not: [valid", /not valid YAML at line/],
     ["accounts: []", /non-empty list/],
