@@ -21,8 +21,21 @@ function refuseKeyOnCommandLine(argv: readonly string[]): void {
   if ((end === -1 ? argv : argv.slice(0, end)).some((a) => KEY_FLAG.test(a))) throw new Error(KEY_ON_COMMAND_LINE);
 }
 
-/** Re-words yargs' own messages: the flag as the user writes it, and what it expects. */
-function usageMessage(msg: string): string {
+/**
+ * Re-words yargs' own messages: the flag as the user writes it, and what it expects; a command that
+ * does not exist named as such (yargs says "Did you mean check?" or "Unknown argument: chek").
+ */
+function usageMessage(msg: string, argv: readonly string[], names: readonly string[]): string {
+  const typed = argv.find((a) => !a.startsWith("-"));
+  if (typed !== undefined && !names.includes(typed)) {
+    const suggested = /^Did you mean (\S+)\?$/.exec(msg)?.[1];
+    if (suggested !== undefined && names.includes(suggested)) {
+      return `unknown command "${typed}"; did you mean ${suggested}? (commands: ${names.join(", ")})`;
+    }
+    if ((/^Unknown arguments?: (.+)$/.exec(msg)?.[1] ?? "").split(", ").includes(typed)) {
+      return `unknown command "${typed}"; expected one of ${names.join(", ")}`;
+    }
+  }
   const missing = /^Not enough arguments following: (.+)$/.exec(msg);
   if (missing) {
     const flag = `--${missing[1]}`;
@@ -34,11 +47,12 @@ function usageMessage(msg: string): string {
 /** The captcha-runway parser: every command, strict flags, usage errors thrown as UsageError. */
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
 function cliParser(argv: string[], list: readonly CommandModule<any, any>[]): Argv {
+  const names = list.map((c) => String(c.command).split(" ")[0]!);
   const parser = yargs(argv)
     .scriptName("captcha-runway")
     .usage("$0 <command> [options]")
     .strict()
-    .demandCommand(1, `no command given; expected one of ${list.map((c) => String(c.command).split(" ")[0]).join(", ")}`)
+    .demandCommand(1, `no command given; expected one of ${names.join(", ")}`)
     .recommendCommands()
     .help()
     .alias("h", "help")
@@ -48,7 +62,7 @@ function cliParser(argv: string[], list: readonly CommandModule<any, any>[]): Ar
       // throwing stops yargs before any command handler runs; yargs' own complaints (YError) are
       // usage errors too, worded for the user
       if (err && err.name !== "YError") throw err;
-      throw new UsageError(usageMessage(msg ?? err?.message ?? "bad arguments"));
+      throw new UsageError(usageMessage(msg ?? err?.message ?? "bad arguments", argv, names));
     });
   for (const command of list) parser.command(command);
   return parser;

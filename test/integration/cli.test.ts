@@ -153,7 +153,12 @@ describe("captcha-runway check", () => {
   it("unknown command → exit 2", async () => {
     const run = await runCliProcess(["balanse"], {});
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/Did you mean balance|Unknown argument/);
+    expect(run.stderr).toBe('captcha-runway: unknown command "balanse"; did you mean balance? (commands: balance, check, exporter, replay, simulate)\nRun \'captcha-runway --help\' for usage.\n');
+    const far = await runCliProcess(["frobnicate"], {});
+    expect(far).toMatchObject({ code: 2, stderr: expect.stringMatching(/^captcha-runway: unknown command "frobnicate"; expected one of balance, check, exporter, replay, simulate\n/) });
+    // a misspelt flag is still named as the flag it is
+    const flag = await runCliProcess(["balance", "--provder", "x"], {});
+    expect(flag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^captcha-runway: Unknown argument: provder\n/) });
   });
 });
 
