@@ -30,7 +30,7 @@ interface SimulateArgs {
 
 export const simulateCommand: CommandModule<object, SimulateArgs> = {
   command: "simulate",
-  describe: "Run the provider simulator on loopback (both balance protocols, a spending account, faults on demand)",
+  describe: "Run the provider simulator on loopback (every provider's balance protocol, a spending account, faults on demand)",
   builder: (y) =>
     y
       .option("port", { type: "string", nargs: 1, default: String(DEFAULT_SIMULATOR_PORT), describe: "Port to listen on (0: any free port)" })
@@ -72,8 +72,11 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
           "Without --key-file the key is the fixed demo key (not a secret):",
           `  ${DEMO_KEY}`,
           "Give the URL to the CLI or the exporter with --api-url. Endpoints:",
-          "  GET|POST /res.php?action=getbalance   CaptchaAI, 2Captcha, RuCaptcha",
-          "  POST /getBalance {clientKey}          Anti-Captcha, CapSolver, CapMonster, 2Captcha v2",
+          "  GET|POST /res.php?action=getbalance   CaptchaAI, 2Captcha, RuCaptcha, AZcaptcha",
+          "  POST /getBalance {clientKey}          Anti-Captcha, CapSolver, CapMonster, EzCaptcha, 2Captcha v2",
+          "  GET /status/?key=K                    NopeCHA",
+          "  POST /user authtoken=K                DeathByCaptcha",
+          "  solve calls (in.php, createTask...)   every flavour (docs/simulator.md, Solve calls)",
           "Control API (JSON) on the same port:",
           "  GET /_sim/state                       balances, faults, request counts (never keys)",
           "  POST /_sim/balance                    {balance} sets, {deposit} adds",
