@@ -8,8 +8,11 @@ import type { FailureReason } from "../core/reasons.ts";
 import type { Mode, OnApiError } from "./inputs.ts";
 
 export type Outcome =
-  /** The balance was read and the batch priced. */
-  | { readonly kind: "checked"; readonly quote: BatchQuote }
+  /**
+   * The balance was read and the batch priced; `illustrative`: the batch's types priced with a
+   * built-in illustrative figure (the provider publishes none; core/pricing.ts illustrativePriceTypes).
+   */
+  | { readonly kind: "checked"; readonly quote: BatchQuote; readonly illustrative?: readonly string[] }
   /** The balance could not be read (after retries where they could help). */
   | { readonly kind: "unreadable"; readonly reason: FailureReason; readonly message: string; readonly attempts: number };
 

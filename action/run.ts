@@ -7,7 +7,7 @@
 import * as core from "@actions/core";
 import { type BudgetCheckResult, runBudgetCheck } from "../core/check.ts";
 import { InputError, isInputError } from "../core/errors.ts";
-import type { BatchQuote } from "../core/pricing.ts";
+import { type BatchQuote, effectivePrices, illustrativePriceTypes } from "../core/pricing.ts";
 import { getProvider } from "../core/providers/registry.ts";
 import type { Provider, ProviderName } from "../core/providers/types.ts";
 import { proxyFromEnv, proxySecrets } from "../core/proxy.ts";
@@ -97,7 +97,9 @@ async function check(inputs: ActionInputs, provider: Provider, secrets: readonly
   if (result.kind === "failed") {
     return { kind: "unreadable", reason: result.failure.reason, message: redact(result.failure.message, secrets), attempts: result.attempts };
   }
-  return { kind: "checked", quote: result.quote };
+  const q = result.quote;
+  const prices = effectivePrices(inputs.provider, q.currency, inputs.prices);
+  return { kind: "checked", quote: q, illustrative: illustrativePriceTypes(inputs.provider, prices, inputs.prices, q.lines.map((l) => l.type)) };
 }
 
 export async function run(overrides: Partial<RunDeps> = {}): Promise<void> {

@@ -3,7 +3,12 @@
  * line, margin, reserve, required, shortfall and the verdict. Pure; never sees the API key.
  */
 import { formatAmount, formatMoney } from "../core/money.ts";
+import { getDefinition } from "../core/providers/catalog.ts";
 import { formatCount, judge, type Outcome, type VerdictContext } from "./outcome.ts";
+
+function providerTitle(provider: VerdictContext["provider"]): string {
+  return getDefinition(provider).title;
+}
 
 const ICONS = { pass: "✅", warn: "⚠️", fail: "❌" } as const;
 
@@ -42,6 +47,15 @@ export function renderReport(outcome: Outcome, ctx: VerdictContext): string {
     rows.push(["Shortfall", formatMoney(q.shortfall, cur)]);
     const remaining = q.lines.map((l) => `\`${l.type}\` ${formatCount(q.solvesRemaining[l.type] ?? 0)}`).join(", ");
     rows.push(["Solves the balance pays for (each type alone, above the reserve)", remaining]);
+    const illustrative = outcome.illustrative ?? [];
+    if (illustrative.length > 0) {
+      const types = illustrative.map((t) => `\`${t}\``).join(", ");
+      const one = illustrative.length === 1;
+      rows.push([
+        "Note",
+        `the price${one ? "" : "s"} of ${types} ${one ? "is a" : "are"} built-in illustrative figure${one ? "" : "s"} (${providerTitle(ctx.provider)} publishes none); declare yours in the \`prices\` input for a verdict you can rely on`,
+      ]);
+    }
   } else {
     rows.push(["Balance", "unknown"]);
     rows.push(["Reason", `\`${outcome.reason}\``]);

@@ -143,8 +143,12 @@ describe("action run: verdicts", () => {
     expect(state.summary).toContain("| Safety margin (10%) | 0.35 USD |");
     expect(state.summary).toContain("| **Required** | **3.85 USD** |");
     expect(state.summary).toContain("| Verdict | ✅ covered |");
+    expect(state.summary).toContain("| Note | the prices of `recaptcha_v2`, `image` are built-in illustrative figures (CaptchaAI publishes none);");
     expect(callsOf("error")).toEqual([]);
     expect(callsOf("warning")).toEqual([]);
+    // prices of one's own: no note
+    await runWith({ batch: "recaptcha_v2: 1000\nimage: 500", prices: "recaptcha_v2: 0.002\nimage: 0.001" });
+    expect(state.summary).not.toContain("illustrative");
   });
 
   it("fails the job when short, with a titled error annotation", async () => {

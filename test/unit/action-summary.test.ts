@@ -7,6 +7,28 @@ import { priceBatch } from "../../core/pricing.ts";
 const ctx = { provider: "capsolver", mode: "fail", onApiError: "fail" } as const;
 
 describe("action summary", () => {
+  it("says which prices are built-in illustrative ones, as captcha-runway check does, and only then", () => {
+    const quote = priceBatch({
+      balance: 12.5,
+      currency: "USD",
+      batch: [
+        { type: "recaptcha_v2", count: 5000 },
+        { type: "image", count: 2000 },
+      ],
+      prices: { recaptcha_v2: 0.0008, image: 0.001 },
+      marginBp: 1000,
+      reserve: 0,
+    });
+    const one = renderSummary({ kind: "checked", quote, illustrative: ["image"] }, ctx);
+    expect(one).toContain(
+      "| Note | the price of `image` is a built-in illustrative figure (CapSolver publishes none); declare yours in the `prices` input for a verdict you can rely on |",
+    );
+    const two = renderSummary({ kind: "checked", quote, illustrative: ["recaptcha_v2", "image"] }, { ...ctx, provider: "captchaai" });
+    expect(two).toContain("| Note | the prices of `recaptcha_v2`, `image` are built-in illustrative figures (CaptchaAI publishes none);");
+    expect(renderSummary({ kind: "checked", quote, illustrative: [] }, ctx)).not.toContain("illustrative");
+    expect(renderSummary({ kind: "checked", quote }, ctx)).not.toContain("illustrative");
+  });
+
   it.each([
     [0, "0.00"],
     [12.5, "12.50"],
