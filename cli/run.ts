@@ -27,21 +27,43 @@ function refuseKeyOnCommandLine(argv: readonly string[]): void {
  */
 function usageMessage(msg: string, argv: readonly string[], names: readonly string[]): string {
   const typed = argv.find((a) => !a.startsWith("-"));
+  const unknown = (/^Unknown arguments?: (.+)$/.exec(msg)?.[1] ?? "").split(", ").filter((u) => u !== "");
   if (typed !== undefined && !names.includes(typed)) {
+    const shown = COMMAND_LIKE.test(typed) ? `"${typed}"` : "(not shown: it does not look like a command and may be a secret)";
     const suggested = /^Did you mean (\S+)\?$/.exec(msg)?.[1];
     if (suggested !== undefined && names.includes(suggested)) {
-      return `unknown command "${typed}"; did you mean ${suggested}? (commands: ${names.join(", ")})`;
+      return `unknown command ${shown}; did you mean ${suggested}? (commands: ${names.join(", ")})`;
     }
-    if ((/^Unknown arguments?: (.+)$/.exec(msg)?.[1] ?? "").split(", ").includes(typed)) {
-      return `unknown command "${typed}"; expected one of ${names.join(", ")}`;
-    }
+    if (unknown.includes(typed)) return `unknown command ${shown}; expected one of ${names.join(", ")}`;
   }
+  if (unknown.length > 0) return unknownArguments(unknown, argv);
   const missing = /^Not enough arguments following: (.+)$/.exec(msg);
   if (missing) {
     const flag = `--${missing[1]}`;
     return `${flag}: needs a value after it (a value starting with "-" that is not a number is written ${flag}=VALUE)`;
   }
   return msg;
+}
+
+/** A word shown back as the command typed: short and plain, unlike a key (32 or more characters). */
+const COMMAND_LIKE = /^[a-z][a-z0-9_-]{0,23}$/i;
+
+/**
+ * yargs' "Unknown arguments: a, b" names stray values as well as misspelt flags, and a stray value may be
+ * a key pasted without its flag: misspelt flags are named, stray values only counted.
+ */
+function unknownArguments(unknown: readonly string[], argv: readonly string[]): string {
+  const typedAsFlag = (name: string) => argv.some((a) => a.startsWith("-") && a.replace(/^-+/, "").split("=")[0] === name);
+  const flags = unknown.filter(typedAsFlag);
+  const values = unknown.length - flags.length;
+  const parts: string[] = [];
+  if (flags.length > 0) parts.push(`Unknown argument${flags.length > 1 ? "s" : ""}: ${flags.join(", ")}`);
+  if (values > 0) {
+    parts.push(
+      `${values === 1 ? "a value" : `${values} values`} without a flag (not shown: it may be a secret); the commands take no positional arguments, a flag's value follows it (--name VALUE)`,
+    );
+  }
+  return parts.join("; ");
 }
 
 /** The captcha-runway parser: every command, strict flags, usage errors thrown as UsageError. */

@@ -160,6 +160,19 @@ describe("captcha-runway check", () => {
     const flag = await runCliProcess(["balance", "--provder", "x"], {});
     expect(flag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^captcha-runway: Unknown argument: provder\n/) });
   });
+  it.each([
+    [["balance", KEY], /^captcha-runway: a value without a flag \(not shown: it may be a secret\)/],
+    [["check", "--batch", "image=1", "--bogus", KEY], /^captcha-runway: Unknown argument: bogus/],
+    [["balance", "--provider", "capsolver", KEY, KEY.toUpperCase()], /2 values without a flag/],
+    [[KEY], /^captcha-runway: unknown command \(not shown: it does not look like a command and may be a secret\)/],
+  ])("%j: a key pasted without its flag is not echoed", async (args, msg) => {
+    sim.resetCounts();
+    const run = await runCliProcess(args, {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(msg);
+    expectNoKey(run);
+    expect(sim.requestCount()).toBe(0);
+  });
 });
 
 describe("usage as a newcomer meets it", () => {
