@@ -5,9 +5,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Fault } from "../../simulator/index.ts";
+import { type Fault, startSimulator } from "../../simulator/index.ts";
 import { FAILURE_REASONS, type FailureReason } from "../../core/reasons.ts";
-import { eventually, type Harness, sample, scrape, startHarness } from "./exporter-harness.ts";
+import { eventually, type Harness, newKey, sample, scrape, startHarness } from "./exporter-harness.ts";
 
 describe("exporter: values from the simulator", () => {
   let h: Harness;
@@ -102,6 +102,23 @@ describe("exporter: the account's configured currency labels its money", () => {
       expect(body).not.toMatch(/captcha_balance\{[^}]*currency="USD"/);
     } finally {
       await h.close();
+    }
+  });
+
+  it("labels the money counters with it before the first check has answered", async () => {
+    const key = newKey();
+    const sim = await startSimulator({ port: 0, accounts: [{ key, id: "ru", balance: 1500.5, currency: "RUB" }] });
+    sim.injectFault({ kind: "hang" });
+    const h = await startHarness({ sim, accounts: [{ key, name: "ru", balance: 1500.5, currency: "RUB" }], intervalMs: 60_000, requestTimeoutMs: 30_000 });
+    try {
+      const { body } = await scrape(h.exporter.metricsUrl);
+      expect(sample(body, "captcha_spent_total", { account: "ru", provider: "captchaai", currency: "RUB" })).toBe(0);
+      expect(body).not.toMatch(/currency="USD"/);
+      expect(body).not.toMatch(/^captcha_(balance|up)\{/m);
+    } finally {
+      sim.clearFaults();
+      await h.close();
+      await sim.close();
     }
   });
 });
