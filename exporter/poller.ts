@@ -1,7 +1,8 @@
 /**
  * One poller per account: checks the balance on the account's own schedule, feeds the runway
  * estimator, and writes the results into the account's status, from which the metrics, the landing
- * page and the state file are derived. At most one request per account is in flight; scrapes never trigger one.
+ * page and the state file are derived. At most one request per account is in flight; scrapes never
+ * trigger one.
  */
 import { boundRetryAfter, clampDelayMs, safeTimeout } from "../core/delays.ts";
 import type { NetworkOptions } from "../core/http.ts";
