@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { nodeVersionProblem } from "./node-version.ts";
 import { reexecWithExporterFlags } from "./node-flags.ts";
+import { nodeVersionProblem } from "./node-version.ts";
 
 // On an older Node, one sentence and exit 2 instead of a SyntaxError from the first newer API.
 const tooOld = nodeVersionProblem(process.version, process.execPath);

@@ -1,7 +1,8 @@
 import type { CommandModule } from "yargs";
-import { accountProvider } from "../../core/config.ts";
 import { readBalance } from "../../core/balance.ts";
+import { accountProvider } from "../../core/config.ts";
 import { formatMoney } from "../../core/money.ts";
+import { describeFailure } from "../reason-hints.ts";
 import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
 
 export const balanceCommand: CommandModule<object, ProviderArgs> = {
@@ -35,7 +36,7 @@ export const balanceCommand: CommandModule<object, ProviderArgs> = {
       );
       if (!result.ok) {
         if (argv.json) printJson({ provider: account.provider, reason: result.reason, message: result.message });
-        fail(`could not read the balance from ${account.provider}: ${result.reason}: ${result.message}`, 2);
+        fail(`could not read the balance from ${account.provider}: ${describeFailure(result.reason, result.message)}`, 2);
         return;
       }
       if (argv.json) printJson({ provider: account.provider, balance: result.balance, currency: account.currency });

@@ -1,10 +1,11 @@
 import type { CommandModule } from "yargs";
-import { accountProvider } from "../../core/config.ts";
 import { runBudgetCheck } from "../../core/check.ts";
-import { getDefinition, isProviderName } from "../../core/providers/catalog.ts";
+import { accountProvider } from "../../core/config.ts";
 import { formatAmount, formatMoney } from "../../core/money.ts";
 import type { BatchQuote } from "../../core/pricing.ts";
 import { effectivePrices, illustrativePriceTypes, MAX_MARGIN_PERCENT, parseAmount, parseBatch, parseMargin, parsePrices } from "../../core/pricing.ts";
+import { getDefinition, isProviderName } from "../../core/providers/catalog.ts";
+import { describeFailure } from "../reason-hints.ts";
 import { accountFromArgs, fail, guarded, type ProviderArgs, parseRetries, parseTimeout, printJson, reportRetry, withProviderOptions } from "../shared.ts";
 
 interface CheckArgs extends ProviderArgs {
@@ -104,7 +105,10 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       });
       if (result.kind === "failed") {
         if (argv.json) printJson({ provider: account.provider, reason: result.failure.reason, message: result.failure.message });
-        fail(`could not check the budget: the balance from ${account.provider} could not be read: ${result.failure.reason}: ${result.failure.message}`, 2);
+        fail(
+          `could not check the budget: the balance from ${account.provider} could not be read: ${describeFailure(result.failure.reason, result.failure.message)}`,
+          2,
+        );
         return;
       }
       const q = result.quote;

@@ -3,7 +3,7 @@ import type { Readable, Writable } from "node:stream";
 import type { CommandModule } from "yargs";
 import { fileErrorReason } from "../../core/errors.ts";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
-import { HistoryCsvError, type HistoryColumns, parseHeader, parseRow } from "../../core/runway/history-csv.ts";
+import { type HistoryColumns, HistoryCsvError, parseHeader, parseRow } from "../../core/runway/history-csv.ts";
 
 interface ReplayArgs {
   file: string;

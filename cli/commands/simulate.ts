@@ -1,8 +1,8 @@
 import type { CommandModule } from "yargs";
 import { readKeyFile } from "../../core/config.ts";
+import { parseCount, parseNonNegativeNumber, parsePort, parseWholeNumber } from "../../core/count.ts";
 import { parseCurrency } from "../../core/currency.ts";
 import { safeInterval } from "../../core/delays.ts";
-import { parseCount, parseNonNegativeNumber, parsePort, parseWholeNumber } from "../../core/count.ts";
 import { parseAmount } from "../../core/pricing.ts";
 import { DEMO_KEY } from "../../simulator/demo.ts";
 import { FLAVOURS, type Flavour } from "../../simulator/protocol.ts";

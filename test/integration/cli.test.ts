@@ -6,6 +6,7 @@ import type { FailureReason } from "../../core/reasons.ts";
 import { type Fault, type Simulator, startSimulator } from "../../simulator/index.ts";
 import { formatListenAddress } from "../../exporter/flags.ts";
 import { CLI_ENTRY, runCliProcess } from "../helpers/cli.ts";
+import { CLI_REASON_HINTS } from "../../cli/reason-hints.ts";
 
 const KEY = "c0ffee00c0ffee00c0ffee00c0ffee00";
 const CK_KEY = "clientkey-secret-7f3a9b2e41d6c85f";
@@ -73,6 +74,7 @@ describe("captcha-runway balance", () => {
     const run = await runCliProcess(["balance", "--api-url", sim.url, "--retries", "0", "--timeout", "2s", "--json"], env());
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`could not read the balance from captchaai: ${reason}:`);
+    expect(run.stderr).toContain(`\n  hint: ${CLI_REASON_HINTS[reason]}\n`);
     expect(JSON.parse(run.stdout)).toMatchObject({ provider: "captchaai", reason });
     expectNoKey(run);
   });
@@ -123,6 +125,7 @@ describe("captcha-runway check", () => {
     const run = await runCliProcess(["check", "--api-url", sim.url, "--batch", "image=10"], env());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/could not check the budget.*auth/);
+    expect(run.stderr).toContain("hint: the provider rejected the key: check CAPTCHA_API_KEY or --api-key-file, and --provider");
     expectNoKey(run);
   });
   it.each([
