@@ -1,4 +1,5 @@
 import yargs, { type Argv, type CommandModule } from "yargs";
+import { closestMatch } from "../core/edit-distance.ts";
 import { commands } from "./commands/index.ts";
 
 class UsageError extends Error {}
@@ -25,7 +26,7 @@ function refuseKeyOnCommandLine(argv: readonly string[]): void {
  * Re-words yargs' own messages: the flag as the user writes it, and what it expects; a command that
  * does not exist named as such (yargs says "Did you mean check?" or "Unknown argument: chek").
  */
-function usageMessage(msg: string, argv: readonly string[], names: readonly string[]): string {
+function usageMessage(msg: string, argv: readonly string[], names: readonly string[], known: readonly string[]): string {
   const typed = argv.find((a) => !a.startsWith("-"));
   const unknown = (/^Unknown arguments?: (.+)$/.exec(msg)?.[1] ?? "").split(", ").filter((u) => u !== "");
   if (typed !== undefined && !names.includes(typed)) {
@@ -36,7 +37,7 @@ function usageMessage(msg: string, argv: readonly string[], names: readonly stri
     }
     if (unknown.includes(typed)) return `unknown command ${shown}; expected one of ${names.join(", ")}`;
   }
-  if (unknown.length > 0) return unknownArguments(unknown, argv);
+  if (unknown.length > 0) return unknownArguments(unknown, argv, known);
   const missing = /^Not enough arguments following: (.+)$/.exec(msg);
   if (missing) {
     const flag = `--${missing[1]}`;
@@ -52,18 +53,32 @@ const COMMAND_LIKE = /^[a-z][a-z0-9_-]{0,23}$/i;
  * yargs' "Unknown arguments: a, b" names stray values as well as misspelt flags, and a stray value may be
  * a key pasted without its flag: misspelt flags are named, stray values only counted.
  */
-function unknownArguments(unknown: readonly string[], argv: readonly string[]): string {
+function unknownArguments(unknown: readonly string[], argv: readonly string[], known: readonly string[]): string {
   const typedAsFlag = (name: string) => argv.some((a) => a.startsWith("-") && a.replace(/^-+/, "").split("=")[0] === name);
   const flags = unknown.filter(typedAsFlag);
   const values = unknown.length - flags.length;
   const parts: string[] = [];
-  if (flags.length > 0) parts.push(`Unknown argument${flags.length > 1 ? "s" : ""}: ${flags.join(", ")}`);
+  if (flags.length > 0) {
+    const named = flags.map((f) => {
+      const near = closestMatch(f, known);
+      return near === undefined ? f : `${f} (did you mean --${near}?)`;
+    });
+    parts.push(`Unknown argument${flags.length > 1 ? "s" : ""}: ${named.join(", ")}`);
+  }
   if (values > 0) {
     parts.push(
       `${values === 1 ? "a value" : `${values} values`} without a flag (not shown: it may be a secret); the commands take no positional arguments, a flag's value follows it (--name VALUE)`,
     );
   }
   return parts.join("; ");
+}
+
+/** The long option names of the command being parsed (yargs' own --help/--version included). */
+function knownOptions(y: Argv): string[] {
+  // getOptions() is in yargs' API but not in its type declarations
+  const withOptions = y as { getOptions?: () => { key?: Record<string, unknown> } };
+  const keys = withOptions.getOptions?.().key ?? {};
+  return Object.keys(keys).filter((k) => k.length > 1 && k !== "$0");
 }
 
 /** The captcha-runway parser: every command, strict flags, usage errors thrown as UsageError. */
@@ -84,7 +99,7 @@ function cliParser(argv: string[], list: readonly CommandModule<any, any>[]): Ar
       // throwing stops yargs before any command handler runs; yargs' own complaints (YError) are
       // usage errors too, worded for the user
       if (err && err.name !== "YError") throw err;
-      throw new UsageError(usageMessage(msg ?? err?.message ?? "bad arguments", argv, names));
+      throw new UsageError(usageMessage(msg ?? err?.message ?? "bad arguments", argv, names, knownOptions(parser)));
     });
   for (const command of list) parser.command(command);
   return parser;

@@ -161,7 +161,9 @@ describe("captcha-runway check", () => {
     expect(far).toMatchObject({ code: 2, stderr: expect.stringMatching(/^captcha-runway: unknown command "frobnicate"; expected one of balance, check, exporter, replay, simulate\n/) });
     // a misspelt flag is still named as the flag it is
     const flag = await runCliProcess(["balance", "--provder", "x"], {});
-    expect(flag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^captcha-runway: Unknown argument: provder\n/) });
+    expect(flag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^captcha-runway: Unknown argument: provder \(did you mean --provider\?\)\n/) });
+    const far2 = await runCliProcess(["check", "--batch", "image=1", "--marign", "5%", "--frobnicate"], {});
+    expect(far2).toMatchObject({ code: 2, stderr: expect.stringMatching(/^captcha-runway: Unknown arguments: marign \(did you mean --margin\?\), frobnicate\n/) });
   });
   it.each([
     [["balance", KEY], /^captcha-runway: a value without a flag \(not shown: it may be a secret\)/],
