@@ -15,9 +15,9 @@
  * JSONPath libraries evaluate filter scripts, e.g. jsonpath-plus's CVE-2024-21534), no dependencies.
  */
 import { search } from "jmespath";
-import { send } from "../http.ts";
 import type { FailureReason } from "../reasons.ts";
-import { type Answer, failure, interpretOutcome, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
+import { callProvider } from "./call.ts";
+import { type Answer, failure, notABalance, oneLine, toBalance, unexpectedBody } from "./parse.ts";
 import type { BalanceRequest, BalanceResult, Provider } from "./types.ts";
 
 export const HTTP_JSON = "http-json";
@@ -186,15 +186,7 @@ export function httpJsonProvider(spec: HttpJsonSpec): Provider {
     defaultPollIntervalMs: spec.minIntervalMs,
     banCooldownMs: 10 * 60_000,
     async getBalance(req: BalanceRequest): Promise<BalanceResult> {
-      const call = buildHttpJsonRequest(spec, req.apiKey);
-      const outcome = await send({
-        ...call,
-        timeoutMs: req.timeoutMs,
-        signal: req.signal,
-        secrets: [req.apiKey],
-        ...(req.network ? { network: req.network } : {}),
-      });
-      return interpretOutcome(outcome, (answer) => parseHttpJson(spec, answer), req.apiKey);
+      return callProvider(buildHttpJsonRequest(spec, req.apiKey), req, (answer) => parseHttpJson(spec, answer));
     },
   };
 }

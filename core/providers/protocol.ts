@@ -1,10 +1,10 @@
 /**
  * What a wire protocol is: how to ask for the balance and how to read the answer. One module per
  * protocol (`legacy`: legacy.ts, `client-key`: client-key.ts, `nopecha`: nopecha-status.ts,
- * `deathbycaptcha`: dbc-user.ts); provider.ts (PROTOCOLS) makes the call the same way for all of them
+ * `deathbycaptcha`: dbc-user.ts); provider.ts (PROTOCOLS) makes the call through call.ts the same way for all of them
  * (one request, the key redacted, never a throw).
  */
-import type { HttpRequest } from "../http.ts";
+import type { ProviderCall } from "./call.ts";
 import type { CodeTable } from "./error-codes.ts";
 import type { Answer } from "./parse.ts";
 import type { BalanceResult } from "./types.ts";
@@ -17,11 +17,9 @@ export interface ParseContext {
   readonly errorCodes?: CodeTable;
 }
 
-export type BalanceCall = Pick<HttpRequest, "method" | "url" | "headers" | "body">;
-
 export interface BalanceProtocol {
   /** The request for `apiKey`'s balance against the base URL `base`. */
-  request(base: string, apiKey: string): BalanceCall;
+  request(base: string, apiKey: string): ProviderCall;
   /** Interprets an answer that transportFailure() let through. Pure. */
   parse(answer: Answer, ctx: ParseContext): BalanceResult;
 }

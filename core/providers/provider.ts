@@ -1,16 +1,16 @@
 /**
  * A provider from its definition: the one place a built-in provider's balance call is made, for every
- * protocol — one request through core/http.ts, transport failures and the protocol's parser through
- * interpretOutcome() (the key redacted), a balance on the wire in other units (cents, points) divided
+ * protocol — one request through callProvider() (core/http.ts, then transport failures and the
+ * protocol's parser, the key redacted), a balance on the wire in other units (cents, points) divided
  * into the provider's currency.
  */
-import { send } from "../http.ts";
+import { callProvider } from "./call.ts";
 import { clientKeyProtocol } from "./client-key.ts";
 import { dbcUserProtocol } from "./dbc-user.ts";
 import type { ProtocolName, ProviderDefinition } from "./define.ts";
 import { legacyProtocol } from "./legacy.ts";
 import { nopechaProtocol } from "./nopecha-status.ts";
-import { type Answer, interpretOutcome } from "./parse.ts";
+import type { Answer } from "./parse.ts";
 import type { BalanceProtocol } from "./protocol.ts";
 import { fetchSpendingStats } from "./spending-stats.ts";
 import type { BalanceRequest, BalanceResult, Provider, ProviderName } from "./types.ts";
@@ -44,14 +44,7 @@ export function makeProvider(def: ProviderDefinition<ProviderName>): Provider {
     banCooldownMs: def.banCooldownMs,
     async getBalance(req: BalanceRequest): Promise<BalanceResult> {
       const call = protocol.request(req.apiUrl ?? def.defaultBaseUrl, req.apiKey);
-      const outcome = await send({
-        ...call,
-        timeoutMs: req.timeoutMs,
-        signal: req.signal,
-        secrets: [req.apiKey],
-        ...(req.network ? { network: req.network } : {}),
-      });
-      const result = interpretOutcome(outcome, (answer) => protocol.parse(answer, def), req.apiKey);
+      const result = await callProvider(call, req, (answer) => protocol.parse(answer, def));
       return scaled(result, def.balanceDivisor);
     },
     ...(def.spendingStats ? { getSpendHistory: (req: BalanceRequest) => fetchSpendingStats(def, req) } : {}),

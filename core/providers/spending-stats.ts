@@ -9,9 +9,9 @@
  * (`{"errorId":1,"errorCode":"ERROR_KEY_DOES_NOT_EXIST",…}`) and are classified like a balance
  * call's. The exporter makes this call once, on a first start, to warm the runway estimator.
  */
-import { send } from "../http.ts";
+import { callProvider } from "./call.ts";
 import type { ProviderDefinition } from "./define.ts";
-import { type Answer, codeFailure, failure, interpretOutcome, jsonObjectBody, oneLine } from "./parse.ts";
+import { type Answer, codeFailure, failure, jsonObjectBody, oneLine } from "./parse.ts";
 import { withSlash } from "./protocol.ts";
 import type { BalanceFailure, BalanceRequest } from "./types.ts";
 
@@ -72,15 +72,11 @@ export function parseSpendingStats(
 
 /** One getSpendingStats call for `def` (a provider that has the endpoint). Never throws: it classifies. */
 export async function fetchSpendingStats(def: ProviderDefinition, req: BalanceRequest): Promise<SpendHistoryResult> {
-  const outcome = await send({
+  const call = {
     method: "POST",
     url: new URL("getSpendingStats", withSlash(req.apiUrl ?? def.defaultBaseUrl)),
     headers: { "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify({ clientKey: req.apiKey }),
-    timeoutMs: req.timeoutMs,
-    signal: req.signal,
-    secrets: [req.apiKey],
-    ...(req.network ? { network: req.network } : {}),
-  });
-  return interpretOutcome(outcome, (answer) => parseSpendingStats(answer, def), req.apiKey);
+  } as const;
+  return callProvider(call, req, (answer) => parseSpendingStats(answer, def));
 }
