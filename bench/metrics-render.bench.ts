@@ -10,7 +10,7 @@
 import { defaultPrices } from "../core/pricing.ts";
 import { RunwayEstimator } from "../core/runway/estimator.ts";
 import { ExporterMetrics } from "../exporter/metrics.ts";
-import { type AccountStatus, emptyErrors } from "../exporter/poller.ts";
+import { type AccountStatus, uncheckedStatus } from "../exporter/poller.ts";
 
 const ACCOUNTS = 1000;
 const ROUNDS = 5;
@@ -36,23 +36,14 @@ const statuses: AccountStatus[] = Array.from({ length: ACCOUNTS }, (_, i) => {
   const e = new RunwayEstimator();
   for (let k = 0; k < 60; k++) e.observe(now / 1000 - 3600 + k * 60, 20 + i / 1000 - k * 0.0137);
   return {
-    labels: { account: `account-${i}`, provider: "captchaai" },
-    intervalMs: 60_000,
-    prices,
-    currency: "USD",
+    ...uncheckedStatus({ labels: { account: `account-${i}`, provider: "captchaai" }, intervalMs: 60_000, prices, currency: "USD", estimate: e.current() }),
     balance: 20 + i / 1000 - 59 * 0.0137,
-    estimate: e.current(),
     valuesCurrent: true,
     checks: 60,
     lastAttemptAtMs: now,
     lastSuccessAtMs: now,
-    lastError: null,
     lastCheckDurationSeconds: 0.2031,
     up: true,
-    consecutiveFailures: 0,
-    nextCheckAtMs: null,
-    errors: emptyErrors(),
-    history: [],
   };
 });
 

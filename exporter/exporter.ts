@@ -12,7 +12,7 @@ import { renderLandingInSlices } from "./landing.ts";
 import { LandingCache } from "./landing-cache.ts";
 import type { Logger } from "./logger.ts";
 import { ExporterMetrics } from "./metrics.ts";
-import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, type Estimator, type PolledAccount } from "./poller.ts";
+import { AccountPoller, type AccountStatus, DEFAULT_MAX_HISTORY, emptyErrors, type Estimator, type PolledAccount, uncheckedStatus } from "./poller.ts";
 import { createApp, listen, type RunningServer, SERVER_LIMITS, type ServerLimits } from "./server.ts";
 import { NO_SHARDING, type Shard } from "./shard.ts";
 import { hasSpendHistory, warmFromSpendHistory } from "./spend-history.ts";
@@ -151,21 +151,17 @@ export async function startExporter(config: ExporterConfig): Promise<RunningExpo
     estimators.set(key, estimator);
     const estimate = estimator.current();
     const status: AccountStatus = {
-      labels: { account: a.name, provider: a.providerLabel },
-      intervalMs: a.intervalMs,
-      prices: a.prices,
-      currency: s?.currency ?? a.currency ?? a.provider.defaultCurrency,
+      ...uncheckedStatus({
+        labels: { account: a.name, provider: a.providerLabel },
+        intervalMs: a.intervalMs,
+        prices: a.prices,
+        currency: s?.currency ?? a.currency ?? a.provider.defaultCurrency,
+        estimate,
+      }),
+      // what the state file kept
       balance: s?.balance ?? null,
-      estimate,
-      valuesCurrent: false,
-      checks: 0,
       lastAttemptAtMs: latestOf(s?.lastAttemptAtMs, journal?.lastAttempt(a.name, a.providerLabel)),
       lastSuccessAtMs: s?.lastSuccessAtMs ?? null,
-      lastError: null,
-      lastCheckDurationSeconds: null,
-      up: null,
-      consecutiveFailures: 0,
-      nextCheckAtMs: null,
       errors: s ? { ...emptyErrors(), ...s.errors } : emptyErrors(),
       history: (s?.history ?? []).slice(-maxHistory).map(([t, balance]) => ({ t, balance })),
     };

@@ -59,6 +59,28 @@ export interface AccountStatus {
   history: BalancePoint[];
 }
 
+/** What is known of an account before its first check: its configuration and its estimator's estimate. */
+export type AccountSetup = Pick<AccountStatus, "labels" | "intervalMs" | "prices" | "currency" | "estimate">;
+
+/** The status of an account not checked yet; every other field is "nothing known". */
+export function uncheckedStatus(setup: AccountSetup): AccountStatus {
+  return {
+    ...setup,
+    balance: null,
+    valuesCurrent: false,
+    checks: 0,
+    lastAttemptAtMs: null,
+    lastSuccessAtMs: null,
+    lastError: null,
+    lastCheckDurationSeconds: null,
+    up: null,
+    consecutiveFailures: 0,
+    nextCheckAtMs: null,
+    errors: emptyErrors(),
+    history: [],
+  };
+}
+
 export interface PolledAccount {
   readonly name: string;
   /** The `provider` label: the provider's name, or `demo`. */

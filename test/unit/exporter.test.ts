@@ -10,7 +10,7 @@ import { RETRY_POLICY } from "../../core/reasons.ts";
 import { resolveExporterOptions, parseListenAddress, DEFAULT_STATE_FILE } from "../../exporter/flags.ts";
 import { balanceChart, escapeHtml, formatDuration, renderLanding } from "../../exporter/landing.ts";
 import { createLogger } from "../../exporter/logger.ts";
-import { emptyErrors, type AccountStatus } from "../../exporter/poller.ts";
+import { type AccountStatus, uncheckedStatus } from "../../exporter/poller.ts";
 import { firstCheckDelayMs, nextCheckDelayMs, type ScheduleParams } from "../../core/schedule.ts";
 import { wantsOpenMetrics } from "../../exporter/server.ts";
 import { validateStateDocument } from "../../exporter/state-file.ts";
@@ -142,23 +142,20 @@ describe("content negotiation", () => {
 
 function status(over: Partial<AccountStatus> = {}): AccountStatus {
   return {
-    labels: { account: "main", provider: "2captcha" },
-    intervalMs: 5 * MIN,
-    prices: {},
-    currency: "USD",
+    ...uncheckedStatus({
+      labels: { account: "main", provider: "2captcha" },
+      intervalMs: 5 * MIN,
+      prices: {},
+      currency: "USD",
+      estimate: { runwaySeconds: 3 * 86_400 + 4 * 3600, runwayLowerBoundSeconds: 2 * 86_400, spendRatePerSecond: 0.0001, trendPerDay: 0, spentTotal: 1, depositedTotal: 0 },
+    }),
     balance: 12.5,
-    estimate: { runwaySeconds: 3 * 86_400 + 4 * 3600, runwayLowerBoundSeconds: 2 * 86_400, spendRatePerSecond: 0.0001, trendPerDay: 0, spentTotal: 1, depositedTotal: 0 },
     valuesCurrent: true,
     checks: 3,
     lastAttemptAtMs: 1_000_000,
     lastSuccessAtMs: 1_000_000,
-    lastError: null,
     lastCheckDurationSeconds: 0.2,
     up: true,
-    consecutiveFailures: 0,
-    nextCheckAtMs: null,
-    errors: emptyErrors(),
-    history: [],
     ...over,
   };
 }

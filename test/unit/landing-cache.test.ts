@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { renderLanding, renderLandingInSlices } from "../../exporter/landing.ts";
 import { LandingCache } from "../../exporter/landing-cache.ts";
-import { emptyErrors, type AccountStatus } from "../../exporter/poller.ts";
+import { type AccountStatus, uncheckedStatus } from "../../exporter/poller.ts";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
 
 function deferred<T>() {
@@ -68,22 +68,20 @@ describe("landing cache", () => {
 describe("landing renderer in slices", () => {
   it("gives the same page as the one-piece renderer, yielding to the event loop between slices", async () => {
     const accounts: AccountStatus[] = Array.from({ length: 120 }, (_, i) => ({
-      labels: { account: `acct-${i}`, provider: "captchaai" },
-      intervalMs: 60_000,
-      prices: {},
-      currency: "USD",
+      ...uncheckedStatus({
+        labels: { account: `acct-${i}`, provider: "captchaai" },
+        intervalMs: 60_000,
+        prices: {},
+        currency: "USD",
+        estimate: new RunwayEstimator().current(),
+      }),
       balance: 10 + i,
-      estimate: new RunwayEstimator().current(),
       valuesCurrent: true,
       checks: 2,
       lastAttemptAtMs: 1_000_000,
       lastSuccessAtMs: 1_000_000,
-      lastError: null,
       lastCheckDurationSeconds: 0.2,
       up: true,
-      consecutiveFailures: 0,
-      nextCheckAtMs: null,
-      errors: emptyErrors(),
       history: Array.from({ length: 30 }, (_, k) => ({ t: 1000 + k * 60, balance: 20 + i - k * 0.1 })),
     }));
     const input = { accounts, telemetryPath: "/metrics", version: "1", nowMs: 1_005_000, demo: false };

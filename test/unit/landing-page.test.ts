@@ -5,29 +5,27 @@
 import { describe, expect, it } from "vitest";
 import { balanceChart } from "../../exporter/landing-chart.ts";
 import { formatRate, isExhausted, REFRESH_MAX_SECONDS, REFRESH_MIN_SECONDS, refreshSeconds, renderLanding } from "../../exporter/landing.ts";
-import { emptyErrors, type AccountStatus } from "../../exporter/poller.ts";
+import { type AccountStatus, uncheckedStatus } from "../../exporter/poller.ts";
 
 const AT = Date.UTC(2026, 11, 1, 21, 0, 0);
 const HOUR = 3600;
 
 function status(over: Partial<AccountStatus> = {}): AccountStatus {
   return {
-    labels: { account: "main", provider: "2captcha" },
-    intervalMs: 60_000,
-    prices: {},
-    currency: "USD",
+    ...uncheckedStatus({
+      labels: { account: "main", provider: "2captcha" },
+      intervalMs: 60_000,
+      prices: {},
+      currency: "USD",
+      estimate: { runwaySeconds: 10 * HOUR, runwayLowerBoundSeconds: 6 * HOUR, spendRatePerSecond: 12.5 / 36_000, trendPerDay: 0, spentTotal: 1, depositedTotal: 0 },
+    }),
     balance: 12.5,
-    estimate: { runwaySeconds: 10 * HOUR, runwayLowerBoundSeconds: 6 * HOUR, spendRatePerSecond: 12.5 / 36_000, trendPerDay: 0, spentTotal: 1, depositedTotal: 0 },
     valuesCurrent: true,
     checks: 3,
     lastAttemptAtMs: AT,
     lastSuccessAtMs: AT,
-    lastError: null,
     lastCheckDurationSeconds: 0.2,
     up: true,
-    consecutiveFailures: 0,
-    nextCheckAtMs: null,
-    errors: emptyErrors(),
     history: hourOfHistory(13.75, 12.5),
     ...over,
   };

@@ -14,30 +14,20 @@ import { defaultPrices } from "../../core/pricing.ts";
 import { FAILURE_REASONS } from "../../core/reasons.ts";
 import { ACCOUNT_METRICS, EXPORTER_METRICS, type MetricDefinition } from "../../exporter/metric-definitions.ts";
 import { ExporterMetrics } from "../../exporter/metrics.ts";
-import { type AccountStatus, emptyErrors } from "../../exporter/poller.ts";
+import { type AccountStatus, emptyErrors, uncheckedStatus } from "../../exporter/poller.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DECLARED: readonly MetricDefinition<never>[] = [...ACCOUNT_METRICS, ...EXPORTER_METRICS];
 
 function status(account: string, over: Partial<AccountStatus> = {}): AccountStatus {
   return {
-    labels: { account, provider: "2captcha" },
-    intervalMs: 60_000,
-    prices: defaultPrices("2captcha"),
-    currency: "USD",
-    balance: null,
-    estimate: { runwaySeconds: null, runwayLowerBoundSeconds: null, spendRatePerSecond: null, trendPerDay: 0, spentTotal: 0, depositedTotal: 0 },
-    valuesCurrent: false,
-    checks: 0,
-    lastAttemptAtMs: null,
-    lastSuccessAtMs: null,
-    lastError: null,
-    lastCheckDurationSeconds: null,
-    up: null,
-    consecutiveFailures: 0,
-    nextCheckAtMs: null,
-    errors: emptyErrors(),
-    history: [],
+    ...uncheckedStatus({
+      labels: { account, provider: "2captcha" },
+      intervalMs: 60_000,
+      prices: defaultPrices("2captcha"),
+      currency: "USD",
+      estimate: { runwaySeconds: null, runwayLowerBoundSeconds: null, spendRatePerSecond: null, trendPerDay: 0, spentTotal: 0, depositedTotal: 0 },
+    }),
     ...over,
   };
 }
