@@ -21,7 +21,7 @@
  * Prometheus gives up after 10 s by default); known and unknown users within 25 % of each other.
  * Exit 1 when a target is missed.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request, Agent } from "node:http";
 import { tmpdir } from "node:os";
@@ -29,6 +29,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import bcrypt from "bcryptjs";
 import { startSimulator } from "../simulator/index.ts";
+import { runAfterBuild } from "./after-build.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const N = 1000;
@@ -283,10 +284,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
-if (build.status !== 0) {
-  console.error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-  process.exitCode = 1;
-} else {
-  process.exitCode = await main();
-}
+await runAfterBuild(main);

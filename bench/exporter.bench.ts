@@ -14,12 +14,13 @@
  * Targets: p99 within 1.5× of the floor; < 150 MB resident with 1,000 accounts; one upstream call per
  * account per interval. Exit 1 when a target is missed.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EXPORTER_MALLOC_ARENA_MAX, EXPORTER_V8_FLAGS } from "../cli/node-flags.ts";
 import { defaultPrices } from "../core/pricing.ts";
 import { FAILURE_REASONS } from "../core/reasons.ts";
 import { startSimulator } from "../simulator/index.ts";
+import { runAfterBuild } from "./after-build.ts";
 import { DROPPED_DEFAULT_METRICS } from "../exporter/metrics.ts";
 
 const LATENCY_MS = 2000;
@@ -248,10 +249,4 @@ async function main(): Promise<number> {
 }
 
 // The exporter child runs the build: make sure it is current.
-const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
-if (build.status !== 0) {
-  console.error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-  process.exitCode = 1;
-} else {
-  process.exitCode = await main();
-}
+await runAfterBuild(main);
