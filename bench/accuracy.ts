@@ -12,14 +12,15 @@
  * estimate of the median: they come from how widely the wait for the next runs scatters.
  *
  * The estimator is tuned on seeds 100 onwards; `--held-out` scores seeds 1000 onwards instead,
- * which no change to the estimator is ever judged on before it is made.
+ * which no change to the estimator is ever judged on before it is made. `--first-seed N` scores seeds
+ * N onwards (seeds 2000 onwards are kept for a final check after a round of changes, never tuned on).
  *
  * It also reports the calibration of the pessimistic bound (runwayLowerBoundSeconds): the share of
  * scored rows whose truth fell below it, per family; the target is 10 %. `--traces DIR` reports the
  * same for the CSV traces in DIR (columns timestamp, balance, truth_runway_seconds, scored; the
  * family is the file name up to its last "-"), such as the shared reference traces.
  *
- *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out] [--traces DIR]
+ *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out | --first-seed N] [--traces DIR]
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -93,7 +94,12 @@ if (!Number.isInteger(seeds) || seeds < 1) {
   console.error(`accuracy: --seeds must be a positive integer, got ${arg("seeds")}`);
   process.exit(2);
 }
-const firstSeed = process.argv.includes("--held-out") ? 1000 : 100;
+const firstSeedArg = arg("first-seed");
+const firstSeed = firstSeedArg !== undefined ? Number(firstSeedArg) : process.argv.includes("--held-out") ? 1000 : 100;
+if (!Number.isInteger(firstSeed) || firstSeed < 0) {
+  console.error(`accuracy: --first-seed must be a non-negative integer, got ${firstSeedArg}`);
+  process.exit(2);
+}
 const scenarios = (arg("scenarios")?.split(",") ?? ALL) as Scenario[];
 for (const s of scenarios) {
   if (!ALL.includes(s)) {
