@@ -14,7 +14,8 @@ export type Scenario =
   | "slowdown"
   | "mixed"
   | "decline"
-  | "ramp";
+  | "ramp"
+  | "gaps";
 
 /**
  * Strengths of the `growth` scenario (spend multiplied by 1 + this each day, compounding), cycled
@@ -101,6 +102,7 @@ export function spendPerMinute(
     switch (scenario) {
       case "steady":
       case "topups":
+      case "gaps":
         rate = 1;
         break;
       case "leak":
@@ -195,7 +197,15 @@ export function generateTrace(opts: TraceOptions): Trace {
   }
   // gaps: [start, end) in minutes
   const gaps: [number, number][] = [];
-  if (opts.gaps) {
+  if (opts.scenario === "gaps") {
+    // the account is watched through outages: one or two a day of 1 to 8 hours (exporter restarts,
+    // a provider unreachable, a network down overnight), whatever opts.gaps says
+    const n = Math.round((minutes / 1440) * (1 + rand()));
+    for (let i = 0; i < n; i++) {
+      const start = Math.floor(rand() * (minutes - 600));
+      gaps.push([start, start + 60 + Math.floor(rand() * 420)]);
+    }
+  } else if (opts.gaps) {
     const n = 2 + Math.floor(rand() * 3);
     for (let i = 0; i < n; i++) {
       const start = Math.floor(rand() * (minutes - 300));

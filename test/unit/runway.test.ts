@@ -32,6 +32,8 @@ describe("runway estimator accuracy on generated traces", () => {
     { scenario: "steady", bound: 0.02 },
     { scenario: "topups", bound: 0.02 },
     { scenario: "leak", bound: 0.03 },
+    // steady spend watched through one or two outages of 1 to 8 hours a day
+    { scenario: "gaps", bound: 0.02 },
     { scenario: "diurnal", bound: 0.45, baselineWorseBy: 3 },
     { scenario: "batch", bound: 0.8, baselineWorseBy: 3 },
     // business hours plus batch jobs on working days
@@ -58,6 +60,13 @@ describe("runway estimator accuracy on generated traces", () => {
       }
     });
   }
+
+  it("the gaps family is watched through outages of an hour or more, one a day at least", () => {
+    const trace = realistic("gaps", 1);
+    let outages = 0;
+    for (let i = 1; i < trace.rows.length; i++) if (trace.rows[i]!.t - trace.rows[i - 1]!.t >= HOUR) outages++;
+    expect(outages).toBeGreaterThanOrEqual(6);
+  });
 
   it("counts deposits as deposits, not negative spend, and keeps estimating right after them", () => {
     const trace = generateTrace({ scenario: "topups", seed: 4, days: 8, poll: [60, 120], decimals: 4 });
