@@ -65,38 +65,51 @@ export function projectRunway(p: RunwayProjection): number | null {
   let mult = 1;
   let nextMult = trending ? Math.exp((perHour * ((startHour + 1.5) * HOUR - now)) / HOUR) : 1;
   const endMult = trending ? Math.exp((perHour * (trendEnd * HOUR - now)) / HOUR) : 1;
-  const rateAt = (h: number): number =>
-    level * mult * shape[hourOfDay(h)]! * (week ? week[dayOfWeek(h)]! : 1) * (h < scaleEnd ? scaleFactor : 1) + extra;
+  // hour of day and position in the week of the hour walked, stepped with it (no division per hour);
+  // recomputed where the hour jumps by whole weeks (beyond 2^53 it no longer steps exactly)
+  let hour = startHour;
+  let hod = hourOfDay(hour);
+  let dow = dayOfWeek(hour);
   let remaining = balance;
-  let hour = Math.floor(now / HOUR);
   // rest of the current hour
-  let rate = rateAt(hour);
+  let rate = rateOf(level * mult, shape[hod]!, week ? week[dow]! : 1, hour < scaleEnd ? scaleFactor : 1, extra);
   const firstEnd = (hour + 1) * HOUR;
   let spend = rate * (firstEnd - now);
   if (spend >= remaining) return remaining / rate;
   remaining -= spend;
   let elapsed = firstEnd - now;
   hour++;
+  if (++hod === HOURS_PER_DAY) {
+    hod = 0;
+    dow = dow === DAYS_PER_WEEK - 1 ? 0 : dow + 1;
+  }
   // hour by hour through the rest of a scale or trend and up to the next midnight
-  while (hour < scaleEnd || hour < trendEnd || hourOfDay(hour) !== 0) {
+  while (hour < scaleEnd || hour < trendEnd || hod !== 0) {
     if (trending) {
       if (hour < trendEnd) {
         mult = nextMult;
         nextMult *= hourGrowth;
       } else mult = endMult;
     }
-    rate = rateAt(hour);
+    rate = rateOf(level * mult, shape[hod]!, week ? week[dow]! : 1, hour < scaleEnd ? scaleFactor : 1, extra);
     spend = rate * HOUR;
     if (spend >= remaining && rate > 0) return elapsed + remaining / rate;
     remaining -= spend;
     elapsed += HOUR;
     hour++;
+    if (++hod === HOURS_PER_DAY) {
+      hod = 0;
+      dow = dow === DAYS_PER_WEEK - 1 ? 0 : dow + 1;
+    }
   }
   // whole weeks, then whole days, at the level the trend has reached
   mult = endMult;
-  const perDayAt = (h: number): number => (level * mult * (week ? week[dayOfWeek(h)]! : 1) * shapeSum + extra * HOURS_PER_DAY) * HOUR;
+  const levelMult = level * mult;
+  const extraPerDay = extra * HOURS_PER_DAY;
   let perWeek = 0;
-  for (let d = 0; d < DAYS_PER_WEEK; d++) perWeek += perDayAt(hour + d * HOURS_PER_DAY);
+  for (let d = 0, w = dow; d < DAYS_PER_WEEK; d++, w = w === DAYS_PER_WEEK - 1 ? 0 : w + 1) {
+    perWeek += perDay(levelMult, week ? week[w]! : 1, shapeSum, extraPerDay);
+  }
   if (!(perWeek > 0)) return null;
   const weeks = Math.floor(remaining / perWeek);
   if (weeks > 0) {
@@ -104,20 +117,48 @@ export function projectRunway(p: RunwayProjection): number | null {
     elapsed += weeks * DAYS_PER_WEEK * DAY;
     hour += weeks * DAYS_PER_WEEK * HOURS_PER_DAY;
   }
+  // from here on the hour may be past 2^53, where adding a day or an hour no longer adds it exactly:
+  // the hour of day and day of the week are then taken from the hour itself, as it is
+  const exact = Math.abs(hour) <= Number.MAX_SAFE_INTEGER - 2 * DAYS_PER_WEEK * HOURS_PER_DAY;
+  if (!exact) {
+    hod = hourOfDay(hour);
+    dow = dayOfWeek(hour);
+  }
   for (let d = 0; d < DAYS_PER_WEEK; d++) {
-    const day = perDayAt(hour);
+    const day = perDay(levelMult, week ? week[dow]! : 1, shapeSum, extraPerDay);
     if (day >= remaining) break;
     remaining -= day;
     elapsed += DAY;
     hour += HOURS_PER_DAY;
+    if (exact) dow = dow === DAYS_PER_WEEK - 1 ? 0 : dow + 1;
+    else dow = dayOfWeek(hour);
   }
+  if (!exact) hod = hourOfDay(hour);
   // at most one more day, hour by hour (one spare step absorbs rounding)
-  for (let i = 0; i <= HOURS_PER_DAY; i++, hour++) {
-    rate = rateAt(hour);
+  for (let i = 0; i <= HOURS_PER_DAY; i++) {
+    rate = rateOf(levelMult, shape[hod]!, week ? week[dow]! : 1, hour < scaleEnd ? scaleFactor : 1, extra);
     spend = rate * HOUR;
     if (spend >= remaining && rate > 0) return elapsed + remaining / rate;
     remaining -= spend;
     elapsed += HOUR;
+    hour++;
+    if (!exact) {
+      hod = hourOfDay(hour);
+      dow = dayOfWeek(hour);
+    } else if (++hod === HOURS_PER_DAY) {
+      hod = 0;
+      dow = dow === DAYS_PER_WEEK - 1 ? 0 : dow + 1;
+    }
   }
   return elapsed;
+}
+
+/** Spend per second in an hour: the level (times the trend's multiplier) times the hour's and the day's multipliers and the scale, plus the extra. */
+function rateOf(levelMult: number, hourFactor: number, dayFactor: number, scale: number, extra: number): number {
+  return levelMult * hourFactor * dayFactor * scale + extra;
+}
+
+/** Spend in a day: like rateOf over the day's hours (their multipliers summing to `shapeSum`), without a scale. */
+function perDay(levelMult: number, dayFactor: number, shapeSum: number, extraPerDay: number): number {
+  return (levelMult * dayFactor * shapeSum + extraPerDay) * HOUR;
 }
