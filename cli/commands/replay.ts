@@ -9,12 +9,19 @@ interface ReplayArgs {
   file: string;
 }
 
-const FLUSH_AT = 1 << 16;
+/** Size of an output chunk handed to the stream (bytes; the output is ASCII, a byte a character). */
+const CHUNK_BYTES = 1 << 20;
 
-/** Buffers output and honours back-pressure; stops quietly if the reader goes away (EPIPE). */
-class BufferedWriter {
+/**
+ * Collects the output in chunks of CHUNK_BYTES and hands each full one to the stream at once (a
+ * million rows are over a hundred megabytes: written row by row or as strings, the copying and the
+ * promises would cost more than the estimator). replayStream waits for the stream to drain after
+ * each input chunk (back-pressure); the writer stops quietly if the reader goes away (EPIPE).
+ */
+class ChunkWriter {
   private readonly out: Writable;
-  private buf = "";
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
   closed = false;
   constructor(out: Writable) {
     this.out = out;
@@ -22,27 +29,35 @@ class BufferedWriter {
       this.closed = true;
     });
   }
-  async write(s: string): Promise<void> {
-    this.buf += s;
-    if (this.buf.length >= FLUSH_AT) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (this.buf.length === 0 || this.closed) return;
-    const chunk = this.buf;
-    this.buf = "";
-    if (!this.out.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.out.off("drain", done);
-          this.out.off("error", done);
-          this.out.off("close", done);
-          resolve();
-        };
-        this.out.on("drain", done);
-        this.out.on("error", done);
-        this.out.on("close", done);
-      });
+  /** Appends `s` (ASCII), handing the chunk to the stream when it is full. */
+  write(s: string): void {
+    if (this.used + s.length > this.chunk.length) {
+      this.handOver();
+      if (s.length > this.chunk.length) this.chunk = Buffer.allocUnsafe(s.length);
     }
+    this.used += this.chunk.write(s, this.used, "latin1");
+  }
+  /** Hands what is collected to the stream; a fresh chunk follows (the stream may hold on to this one). */
+  private handOver(): void {
+    if (this.used > 0 && !this.closed) this.out.write(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+  }
+  /** Hands over what is collected, then waits until the stream has taken it in (or has closed). */
+  async flush(): Promise<void> {
+    this.handOver();
+    if (this.closed || !this.out.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.out.off("drain", done);
+        this.out.off("error", done);
+        this.out.off("close", done);
+        resolve();
+      };
+      this.out.on("drain", done);
+      this.out.on("error", done);
+      this.out.on("close", done);
+    });
   }
 }
 
@@ -63,7 +78,7 @@ export interface ReplaySummary {
  * have been written by then.
  */
 export async function replayStream(input: Readable, output: Writable): Promise<ReplaySummary> {
-  const writer = new BufferedWriter(output);
+  const writer = new ChunkWriter(output);
   const estimator = new RunwayEstimator();
   const row = { timestamp: 0, balance: 0 };
   let cols: HistoryColumns | null = null;
@@ -72,8 +87,12 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
   let ignored = 0;
   let lastT = Number.NEGATIVE_INFINITY;
   let carry = "";
+  // the trend changes once an hour at most: its text is kept until it does
+  let trend = 0;
+  let trendText = "0";
 
-  const handle = async (rawLine: string): Promise<void> => {
+  // synchronous: the lines of an input chunk are replayed in one go, then the output drains
+  const handle = (rawLine: string): void => {
     lineNo++;
     const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
     if (cols === null) {
@@ -89,8 +108,12 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
     rows++;
     const runway = e.runwaySeconds === null ? "null" : String(Math.round(e.runwaySeconds));
     const low = e.runwayLowerBoundSeconds === null ? "null" : String(Math.round(e.runwayLowerBoundSeconds));
-    await writer.write(
-      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${e.trendPerDay === 0 ? "0" : num(e.trendPerDay, 4)}}\n`,
+    if (e.trendPerDay !== trend) {
+      trend = e.trendPerDay;
+      trendText = trend === 0 ? "0" : num(trend, 4);
+    }
+    writer.write(
+      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${trendText}}\n`,
     );
   };
 
@@ -101,19 +124,20 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
       let start = 0;
       let nl = chunk.indexOf("\n");
       if (nl !== -1 && carry) {
-        await handle(carry + chunk.slice(0, nl));
+        handle(carry + chunk.slice(0, nl));
         carry = "";
         start = nl + 1;
         nl = chunk.indexOf("\n", start);
       }
       while (nl !== -1) {
-        await handle(chunk.slice(start, nl));
+        handle(chunk.slice(start, nl));
         start = nl + 1;
         nl = chunk.indexOf("\n", start);
       }
       carry += chunk.slice(start);
+      await writer.flush();
     }
-    if (carry && !writer.closed) await handle(carry);
+    if (carry && !writer.closed) handle(carry);
     if (cols === null) throw new HistoryCsvError(1, 'the file is empty; expected the header "timestamp,balance"');
   } finally {
     await writer.flush();
