@@ -845,12 +845,20 @@ export class RunwayEstimator {
     w.hourSpend = 0;
     w.hourExpected = 0;
     w.hourCover = 0;
+    // the profile's multiplier changes once an hour: looked up once per hour the bins cross
+    let hour = Number.NaN;
+    let profile = 0;
     for (let i = 0; i < hours * HOUR_BINS; i++) {
       const b = fine.head - i;
       const s = fine.slot(b);
       const c = fine.cover[s]!;
       const spend = fine.spend[s]!;
-      const expected = base * this.profileAt(Math.floor((b * FINE_WIDTH) / HOUR)) * c;
+      const h = Math.floor((b * FINE_WIDTH) / HOUR);
+      if (h !== hour) {
+        hour = h;
+        profile = this.profileAt(h);
+      }
+      const expected = base * profile * c;
       if (c >= MIN_BIN_COVER) {
         w.covered++;
         if (spend > 0 && spend >= SURGE_FACTOR * expected) w.elevatedBins++;
