@@ -71,6 +71,30 @@ describe("history CSV parsing", () => {
     expect(() => parseRow("x,12", 9, cols, row)).toThrow(/line 9: expected 3 columns as in the header, got 2/);
     expect(() => parseRow('"open,12,1767225600', 10, cols, row)).toThrow(/line 10: unterminated quoted field/);
   });
+
+  it("reads every number exactly as JavaScript's Number does, however it is written", () => {
+    // plain decimals take a fast path; signs, zeros, 15 and more digits, exponents and spaces must
+    // come out the same as the general one
+    const cols = parseHeader("timestamp,balance");
+    const row = { timestamp: 0, balance: 0 };
+    const balances = [
+      "0", "-0", "+0", "0.0000", "007.50", "252.1077", "-3.25", "+9.99", "0.1", "0.3", "1.005",
+      "123456789012345", "12345678901234.5", "1234567890123456", "0.12345678901234567", "9007199254740993",
+      "1e3", "2.5E-4", ".5", "5.", " 12.5", "12.5 ", "0.000001", "0.0000001",
+    ];
+    for (const b of balances) {
+      parseRow(`1767225600,${b}`, 2, cols, row);
+      expect(Object.is(row.balance, Number(b.trim())), b).toBe(true);
+    }
+    for (const t of ["1767225600", "1767225600.25", "+1767225600", "1.7672256e9", "99999999999"]) {
+      parseRow(`${t},1`, 2, cols, row);
+      expect(row.timestamp, t).toBe(Number(t));
+    }
+    expect(() => parseRow("100000000000,1", 3, cols, row)).toThrow(/line 3: .*looks like milliseconds/);
+    expect(() => parseRow("1767225600,1.2.3", 4, cols, row)).toThrow(/line 4: balance "1.2.3" is not a number/);
+    expect(() => parseRow("1767225600,-", 5, cols, row)).toThrow(/line 5: balance "-" is not a number/);
+    expect(() => parseRow("1767225600", 6, cols, row)).toThrow(/line 6: expected 2 columns as in the header, got 1/);
+  });
 });
 
 describe("replay stream", () => {
