@@ -374,9 +374,35 @@ export class RunwayEstimator {
    */
   private refreshHourCache(): void {
     const ring = this.hourly;
+    let { level, m2 } = this.refreshProfiles(ring.head);
+    this.findLull(level);
+    if (this.lullHours > 0 && !this.lullIsLevelChange) {
+      // a pause is not part of the daily cycle: learnt with its own hours in it, the profile
+      // would expect less of those hours of the day, and the lull measured against it would read
+      // less quiet than it is (and project that rate over the hours it has not reached yet)
+      ({ level, m2 } = this.refreshProfiles(ring.head - this.lullHours));
+      this.findLull(level);
+      if (this.lullHours === 0) ({ level, m2 } = this.refreshProfiles(ring.head));
+    }
     const shape = this.shape;
     const week = this.week;
-    hourOfDayProfile(ring, PROFILE_DAYS, shape);
+    this.hasBurstHistory = anEarlierBurst(ring, level, shape, week);
+    this.dayVar = this.dayScatter(level);
+    this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
+    this.trendBase = level;
+    fitTrend(ring, LEVEL_HOURS, this.expectedAt, this.trend);
+    if (this.lullHours > 0) this.trend.perHour = 0;
+  }
+
+  /**
+   * The profiles (the hour-of-day one from the hours before `before`), the week's level (of all days
+   * and of the active ones) and the hourly noise and skew; returns the level and the noise. O(HOURLY_BINS).
+   */
+  private refreshProfiles(before: number): { level: number; m2: number } {
+    const ring = this.hourly;
+    const shape = this.shape;
+    const week = this.week;
+    hourOfDayProfile(ring, PROFILE_DAYS, shape, before);
     // the day-of-week profile is learned against the hour-of-day one alone
     week.fill(1);
     const first = weeklyLevel(ring, shape, week);
@@ -394,13 +420,7 @@ export class RunwayEstimator {
     // skew correction of the runway (see estimateNow), in currency
     this.skewShift = m2 > 0 && m3 > 0 ? m3 / (6 * m2) : 0;
     this.hourSd = m2 >= 0 ? Math.sqrt(m2) : Number.NaN;
-    this.findLull(level);
-    this.hasBurstHistory = anEarlierBurst(ring, level, shape, week);
-    this.dayVar = this.dayScatter(level);
-    this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
-    this.trendBase = level;
-    fitTrend(ring, LEVEL_HOURS, this.expectedAt, this.trend);
-    if (this.lullHours > 0) this.trend.perHour = 0;
+    return { level, m2 };
   }
 
   /**

@@ -25,7 +25,12 @@ const SINGLE_DAY_WEIGHT = 0.5;
  * the heavy tails of batch runs count in full): a real business-hours cycle keeps its shape, while
  * the noise of a bursty or steady account flattens out.
  */
-export function hourOfDayProfile(ring: BinRing, days: number, out: Float64Array): Float64Array {
+export function hourOfDayProfile(
+  ring: BinRing,
+  days: number,
+  out: Float64Array,
+  before: number = ring.head,
+): Float64Array {
   const means = new Float64Array(HOURS_PER_DAY);
   const counts = new Uint8Array(HOURS_PER_DAY);
   let known = 0;
@@ -39,6 +44,7 @@ export function hourOfDayProfile(ring: BinRing, days: number, out: Float64Array)
     // completed hours only: the newest one with this hour of day is strictly before the head
     let h = ring.head - 1 - hourOfDay(ring.head - 1 - hod);
     for (let d = 0; d < days && ring.holds(h); d++, h -= HOURS_PER_DAY) {
+      if (h >= before) continue;
       const s = ring.slot(h);
       const c = ring.cover[s]!;
       if (c < MIN_HOUR_COVER) continue;
