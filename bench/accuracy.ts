@@ -11,6 +11,19 @@
  * exactly, but not when the next burst comes). Its misses and false alarms are the floor for any
  * estimate of the median: they come from how widely the wait for the next runs scatters.
  *
+ * And a learner: what an estimator could do that must learn the process from the account's own
+ * history, as ours must, but sees it perfectly: it knows when each past batch run happened and
+ * what it cost (not the background, not the generator's rate or sizes). Its rate of runs is the
+ * Bayesian posterior from the runs so far over the time so far under the Jeffreys prior (Gamma(n +
+ * 1/2, T)), the size of the runs to come is drawn from those seen, and its answer is the median
+ * of the time to spend the balance over Monte Carlo futures. The gap between the oracle and the
+ * learner is what knowing the process is worth; the gap between the learner and captcha-runway is
+ * what is left to gain from the history.
+ *
+ * `--by-day` adds the median error by day of history (pooled over the rows of a family's traces;
+ * day 0 is the scored rows of the first day, 6 to 24 h after the start), with the oracle's and the
+ * learner's for batch.
+ *
  * The estimator is tuned on seeds 100 onwards; `--held-out` scores seeds 1000 onwards instead,
  * which no change to the estimator is ever judged on before it is made. `--first-seed N` scores seeds
  * N onwards (seeds 2000 onwards are kept for a final check after a round of changes, never tuned on).
@@ -20,20 +33,25 @@
  * same for the CSV traces in DIR (columns timestamp, balance, truth_runway_seconds, scored; the
  * family is the file name up to its last "-"), such as the shared reference traces.
  *
- *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out | --first-seed N] [--traces DIR]
+ *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out | --first-seed N] [--traces DIR] [--by-day]
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunwayEstimator } from "../core/runway/estimator.ts";
 import {
+  batchRuns,
   generateTrace,
+  isScored,
   predictLinear,
   rng,
   type Scenario,
   type Score,
+  scoredEstimate,
   scoreEstimates,
   shareBelow,
   spendPerMinute,
+  T0,
+  type Trace,
   type TraceRow,
 } from "../test/helpers/traces.ts";
 
@@ -91,6 +109,82 @@ function batchOracle(futures: number): (balance: number) => number {
     return medians[g]!;
   };
 }
+
+/** A Gamma(k, 1) variate, k >= 1 (Marsaglia and Tsang). */
+function gammaVariate(k: number, rand: () => number): number {
+  const d = k - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rand();
+    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** Monte Carlo futures per answer of the learner. */
+const LEARNER_FUTURES = 400;
+
+/**
+ * The learner's runway (seconds) at each row of a batch trace: see the header. With no run seen
+ * yet it has no answer (null, scored like an unknown estimate). The median wait is worked out in
+ * units of the time so far (the posterior rate scales with it), once per number of runs seen and
+ * balance to 1 %.
+ */
+function learnerRunways(trace: Trace): (number | null)[] {
+  const runs = batchRuns(trace.spendPerMinute);
+  const rand = rng(20_261_202);
+  const cache = new Map<string, number>();
+  const waits = new Float64Array(LEARNER_FUTURES);
+  return trace.rows.map((r) => {
+    const minute = (r.t - T0) / 60;
+    let n = 0;
+    while (n < runs.length && runs[n]!.end <= minute) n++;
+    if (n === 0 || !(minute > 0)) return null;
+    if (!(r.balance > 0)) return 0;
+    const key = `${n}:${Math.round(Math.log(r.balance) / Math.log(1.01))}`;
+    let perT = cache.get(key);
+    if (perT === undefined) {
+      for (let f = 0; f < LEARNER_FUTURES; f++) {
+        // runs per unit of the time so far, then runs drawn from those seen until the balance is spent
+        const rate = gammaVariate(n + 0.5, rand);
+        let t = 0;
+        let spent = 0;
+        while (spent < r.balance && t < 1e4) {
+          t -= Math.log(1 - rand()) / rate;
+          spent += runs[Math.floor(rand() * n)]!.cost;
+        }
+        waits[f] = t;
+      }
+      waits.sort();
+      perT = waits[LEARNER_FUTURES >> 1]!;
+      cache.set(key, perT);
+    }
+    return perT * minute * 60;
+  });
+}
+
+/** Scored rows' errors |ln(estimate / truth)| pooled by day of history (0 = the first day's scored rows). */
+function errorsByDay(rows: TraceRow[], estimates: (number | null)[], into: number[][]): void {
+  const t0 = rows[0]!.t;
+  rows.forEach((r, i) => {
+    if (!isScored(r, t0)) return;
+    const day = Math.floor((r.t - t0) / 86_400);
+    const errs = into[day] ?? [];
+    into[day] = errs;
+    errs.push(Math.abs(Math.log(scoredEstimate(estimates[i]) / r.truth)));
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[(s.length - 1) >> 1]! : Number.NaN;
+};
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
@@ -193,6 +287,11 @@ if (tracesDir !== undefined) {
 const ours = new Map<Scenario, Score[]>();
 const linear = new Map<Scenario, Score[]>();
 const oracle: Score[] = [];
+const learner: Score[] = [];
+const byDay = process.argv.includes("--by-day");
+/** Pooled errors by day of history, per family, and the batch oracle's and learner's. */
+const dayErrors = new Map<string, number[][]>();
+const dayRows = (key: string): number[][] => dayErrors.get(key) ?? dayErrors.set(key, []).get(key)!;
 const medianWait = scenarios.includes("batch") ? batchOracle(2000) : null;
 let traces = 0;
 let rows = 0;
@@ -214,12 +313,18 @@ for (const scenario of scenarios) {
     const l = scoreEstimates(trace.rows, predictLinear(trace.rows, 6 * 3600));
     if (m.rows > 0) (ours.get(scenario) ?? ours.set(scenario, []).get(scenario)!).push(m);
     if (l.rows > 0) (linear.get(scenario) ?? linear.set(scenario, []).get(scenario)!).push(l);
+    if (byDay) errorsByDay(trace.rows, medians, dayRows(scenario));
     if (scenario === "batch" && medianWait) {
-      const best = scoreEstimates(
-        trace.rows,
-        trace.rows.map((r) => medianWait(r.balance)),
-      );
+      const waits = trace.rows.map((r) => medianWait(r.balance));
+      const best = scoreEstimates(trace.rows, waits);
       if (best.rows > 0) oracle.push(best);
+      const learnt = learnerRunways(trace);
+      const s = scoreEstimates(trace.rows, learnt);
+      if (s.rows > 0) learner.push(s);
+      if (byDay) {
+        errorsByDay(trace.rows, waits, dayRows("batch oracle"));
+        errorsByDay(trace.rows, learnt, dayRows("batch learner"));
+      }
     }
     traces++;
     rows += trace.rows.length;
@@ -257,4 +362,26 @@ if (oracle.length > 0) {
   console.log(
     `batch oracle (the true median wait, knowing the process): ${b.median.toFixed(3)}, within25 ${b.within.toFixed(2)}, miss24h ${pct(b.miss)}, fa24h ${pct(b.falseAlarm)}`,
   );
+}
+if (learner.length > 0) {
+  const b = summarize(learner);
+  console.log(
+    `batch learner (the median wait, learning the process from the runs seen so far): ${b.median.toFixed(3)}, within25 ${b.within.toFixed(2)}, miss24h ${pct(b.miss)}, fa24h ${pct(b.falseAlarm)}`,
+  );
+}
+if (byDay) {
+  const keys = [...dayErrors.keys()];
+  const days = Math.max(...keys.map((k) => dayErrors.get(k)!.length));
+  console.log("");
+  console.log("median error by day of history (pooled rows; day 0: 6 to 24 h after the start)");
+  console.log("");
+  console.log(`| day | ${keys.join(" | ")} |`);
+  console.log(`|---|${keys.map(() => "---|").join("")}`);
+  for (let d = 0; d < days; d++) {
+    const cells = keys.map((k) => {
+      const xs = dayErrors.get(k)![d];
+      return xs && xs.length > 0 ? median(xs).toFixed(2) : "-";
+    });
+    console.log(`| ${d} | ${cells.join(" | ")} |`);
+  }
 }

@@ -63,6 +63,8 @@ export interface Trace {
   deposited: number;
   /** Unix seconds the leak started (leak scenario only). */
   leakAt: number | null;
+  /** The exact spend of each minute from T0 (the first sample) on, as simulated. */
+  spendPerMinute: Float64Array;
 }
 
 export const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -258,7 +260,27 @@ export function generateTrace(opts: TraceOptions): Trace {
     spent: lastCum - firstCum,
     deposited,
     leakAt: leakAt === null ? null : T0 + leakAt * 60,
+    spendPerMinute: spend,
   };
+}
+
+/**
+ * A minute of the `batch` family spends more than this while a batch run is on: 1 an hour, twenty
+ * times what its background can spend and a hundredth of the least a run spends.
+ */
+const RUN_MIN_SPEND_PER_MINUTE = 1 / 60;
+
+/** The batch runs of a `batch` trace's spendPerMinute: first and last-plus-one minute, and what each cost. */
+export function batchRuns(spend: Float64Array): { start: number; end: number; cost: number }[] {
+  const runs: { start: number; end: number; cost: number }[] = [];
+  for (let m = 0; m < spend.length; m++) {
+    if (!(spend[m]! > RUN_MIN_SPEND_PER_MINUTE)) continue;
+    const start = m;
+    let cost = 0;
+    for (; m < spend.length && spend[m]! > RUN_MIN_SPEND_PER_MINUTE; m++) cost += spend[m]!;
+    runs.push({ start, end: m, cost });
+  }
+  return runs;
 }
 
 export interface Score {
@@ -275,6 +297,11 @@ export interface Score {
 
 const DAY = 86_400;
 const CAP = 60 * DAY;
+
+/** An estimate as it is scored: an unknown one counts as 60 days, others are held within 1 minute to 60 days. */
+export function scoredEstimate(e: number | null | undefined): number {
+  return e === null || e === undefined ? CAP : Math.min(Math.max(e, 60), CAP);
+}
 
 /** The rows scoreEstimates scores: after 6 h of history, with a truth of 30 min to 14 days, not before a leak. */
 export function isScored(r: TraceRow, t0: number): r is TraceRow & { truth: number } {
@@ -310,7 +337,7 @@ export function scoreEstimates(rows: TraceRow[], estimates: (number | null)[]): 
   rows.forEach((r, i) => {
     if (!isScored(r, t0)) return;
     const e = estimates[i];
-    const v = e === null || e === undefined ? CAP : Math.min(Math.max(e, 60), CAP);
+    const v = scoredEstimate(e);
     errs.push(Math.abs(Math.log(v / r.truth)));
     if (v / r.truth >= 0.8 && v / r.truth <= 1.25) within++;
     if (r.truth < 0.75 * DAY) {
