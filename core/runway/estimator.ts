@@ -125,6 +125,28 @@ const SPREAD: SpreadInputs = {
   trendHours: 0,
 };
 
+/**
+ * The objects a projection is described in, shared by all estimators like DAY_SCRATCH: estimateNow
+ * and lowerBound set every field they read before each projection, and nothing is read from them
+ * across samples, so an estimator keeps only pointers to them (not four objects and their numbers).
+ * The placeholder profiles are typed arrays, as an estimator's are.
+ */
+const PROJECTION_SCRATCH = {
+  trendAhead: { perHour: 0, until: 0 } as Trend,
+  lull: { until: 0, factor: 1 } as NearTermScale,
+  activeDaysScale: { until: 0, factor: 1 } as NearTermScale,
+  projection: {
+    balance: 0,
+    now: 0,
+    level: 0,
+    hourShape: new Float64Array(HOURS_PER_DAY),
+    weekShape: new Float64Array(DAYS_PER_WEEK),
+    extraPerSecond: 0,
+    scale: null,
+    trend: null,
+  } as RunwayProjection,
+};
+
 /** Sums over the fine bins of the last hour or two, against the expectation (see measureFine). */
 interface FineWindow {
   /** Bins observed for at least MIN_BIN_COVER seconds, and those of them at SURGE_FACTOR times the expectation or more. */
@@ -151,6 +173,9 @@ const FINE_WINDOW: FineWindow = {
   hourExpected: 0,
   hourCover: 0,
 };
+
+/** Bytes of the two profiles at the start of an estimator's buffer (a multiple of 8, so the rings after them align). */
+const PROFILE_BYTES = (HOURS_PER_DAY + DAYS_PER_WEEK) * Float64Array.BYTES_PER_ELEMENT;
 
 const EMPTY: RunwayEstimate = {
   runwaySeconds: null,
@@ -180,8 +205,14 @@ interface Surge {
  * hour caches are rebuilt once an hour). Samples not later than the previous one are ignored.
  */
 export class RunwayEstimator {
-  private readonly hourly = new BinRing(HOUR, HOURLY_BINS);
-  private readonly fine = new BinRing(FINE_WIDTH, FINE_BINS);
+  /**
+   * All the estimator's bins and profiles in one allocation (an ArrayBuffer costs about a hundred
+   * bytes besides its contents, and the exporter keeps an estimator per account): the two profiles
+   * (doubles) first, then the hourly and the fine ring (singles).
+   */
+  private readonly memory = new ArrayBuffer(PROFILE_BYTES + BinRing.bytes(HOURLY_BINS) + BinRing.bytes(FINE_BINS));
+  private readonly hourly = new BinRing(HOUR, HOURLY_BINS, this.memory, PROFILE_BYTES);
+  private readonly fine = new BinRing(FINE_WIDTH, FINE_BINS, this.memory, PROFILE_BYTES + BinRing.bytes(HOURLY_BINS));
   private lastT = Number.NaN;
   /** Time of the first sample (NaN before it; not saved: history is only warmed on a first start). */
   private firstT = Number.NaN;
@@ -205,11 +236,10 @@ export class RunwayEstimator {
   // when the hourly ring moves to a new hour, and the scratch objects of the projection.
   /** The hourly ring's head when the caches were built (NaN = stale). */
   private cacheHead = Number.NaN;
-  /** Hour-of-day and day-of-week profiles (multipliers with mean 1), in one buffer (one allocation, not two). */
-  private readonly profiles = new ArrayBuffer((HOURS_PER_DAY + DAYS_PER_WEEK) * Float64Array.BYTES_PER_ELEMENT);
-  private readonly shape = new Float64Array(this.profiles, 0, HOURS_PER_DAY).fill(1);
+  /** Hour-of-day and day-of-week profiles (multipliers with mean 1), at the start of `memory`. */
+  private readonly shape = new Float64Array(this.memory, 0, HOURS_PER_DAY).fill(1);
   private readonly week = new Float64Array(
-    this.profiles,
+    this.memory,
     HOURS_PER_DAY * Float64Array.BYTES_PER_ELEMENT,
     DAYS_PER_WEEK,
   ).fill(1);
@@ -219,8 +249,8 @@ export class RunwayEstimator {
   /** The same over the active days of the level window only (see activeDaysLevel). */
   private activeSpend = 0;
   private activeWeight = 0;
-  /** Reused for the next day projected at the active days' level (a scale over 1, see estimateNow). */
-  private readonly activeDaysScale: NearTermScale = { until: 0, factor: 1 };
+  /** Reused for the next day projected at the active days' level (a scale over 1, see estimateNow; shared scratch). */
+  private readonly activeDaysScale: NearTermScale = PROJECTION_SCRATCH.activeDaysScale;
   /**
    * How far the median of the spend to come falls short of its mean (currency), from the skew of
    * hourly spend over the level window: 0 for steady spending, large for batch runs.
@@ -235,29 +265,17 @@ export class RunwayEstimator {
   private recentScale = 1;
   /** Trend of the level over the level window (see fitTrend); perHour 0 = none. */
   private readonly trend: SpendTrend = { levelNow: 1, perHour: 0, se: Number.NaN, rawPerHour: 0, spanHours: 0 };
-  /** Reused for the projection of a trend. */
-  private readonly trendAhead: Trend = { perHour: 0, until: 0 };
-  /** Reused for the projections of the runway and its bound (the profiles are these arrays). */
-  private readonly projection: RunwayProjection = {
-    balance: 0,
-    now: 0,
-    level: 0,
-    hourShape: this.shape,
-    weekShape: this.week,
-    extraPerSecond: 0,
-    scale: null,
-    trend: null,
-  };
-  /** The weekly level the trend is fitted against (set just before fitting). */
-  private trendBase = 0;
-  private readonly expectedAt = (h: number): number => this.trendBase * this.profileAt(h);
+  /** Reused for the projection of a trend (shared scratch, see PROJECTION_SCRATCH). */
+  private readonly trendAhead: Trend = PROJECTION_SCRATCH.trendAhead;
+  /** Reused for the projections of the runway and its bound (shared scratch; estimateNow sets the profiles). */
+  private readonly projection: RunwayProjection = PROJECTION_SCRATCH.projection;
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
   /** True when the lull is a change of level (see LEVEL_CHANGE_PRIOR): projected for good. */
   private lullIsLevelChange = false;
-  /** Reused for the projection, so that a sample allocates nothing but its estimate. */
-  private readonly lull: NearTermScale = { until: 0, factor: 1 };
+  /** Reused for the projection, so that a sample allocates nothing but its estimate (shared scratch). */
+  private readonly lull: NearTermScale = PROJECTION_SCRATCH.lull;
   /**
    * True when an hour of the level window before the fine ring's span spent at least SURGE_FACTOR times
    * its expectation: the account has spent in bursts before, so a surge must last longer than a burst.
@@ -389,8 +407,9 @@ export class RunwayEstimator {
     this.hasBurstHistory = anEarlierBurst(ring, level, shape, week);
     this.dayVar = this.dayScatter(level);
     this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
-    this.trendBase = level;
-    fitTrend(ring, LEVEL_HOURS, this.expectedAt, this.trend);
+    // the weekly level the trend is fitted against (a function made once an hour, kept by no one)
+    const base = level;
+    fitTrend(ring, LEVEL_HOURS, (h) => base * this.profileAt(h), this.trend);
     if (this.lullHours > 0) this.trend.perHour = 0;
   }
 
@@ -690,6 +709,8 @@ export class RunwayEstimator {
     }
     const trendPerHour = ahead ? ahead.perHour : 0;
     const projection = this.projection;
+    projection.hourShape = this.shape;
+    projection.weekShape = this.week;
     projection.balance = balance;
     projection.now = this.lastT;
     const scale = this.nearTermScale(base);

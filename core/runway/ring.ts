@@ -15,13 +15,20 @@ export class BinRing {
   /** Absolute index (floor(t / width)) of the newest bin; -Infinity while empty. */
   head = Number.NEGATIVE_INFINITY;
 
-  constructor(width: number, count: number) {
+  /** Bytes a ring of `count` bins takes in a buffer (see the constructor). */
+  static bytes(count: number): number {
+    return 2 * count * Float32Array.BYTES_PER_ELEMENT;
+  }
+
+  /**
+   * The bins live in `buffer` from `byteOffset` on (BinRing.bytes(count) of it), so an owner can
+   * keep several rings in one allocation; by default in a buffer of their own.
+   */
+  constructor(width: number, count: number, buffer = new ArrayBuffer(BinRing.bytes(count)), byteOffset = 0) {
     this.width = width;
     this.count = count;
-    // one buffer for both (one allocation per ring, not two)
-    const buffer = new ArrayBuffer(2 * count * Float32Array.BYTES_PER_ELEMENT);
-    this.spend = new Float32Array(buffer, 0, count);
-    this.cover = new Float32Array(buffer, count * Float32Array.BYTES_PER_ELEMENT, count);
+    this.spend = new Float32Array(buffer, byteOffset, count);
+    this.cover = new Float32Array(buffer, byteOffset + count * Float32Array.BYTES_PER_ELEMENT, count);
   }
 
   slot(bin: number): number {
