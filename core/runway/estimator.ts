@@ -445,11 +445,12 @@ export class RunwayEstimator {
   /**
    * The week's level over its active days, for the day ahead while the day-of-week profile is flat:
    * a quiet day in the level window (a first weekend, a pause) would otherwise dilute the level of
-   * the active days around it and make the runway too long. While the last 24 hours are active, the
-   * complete (UTC) days that spent under LULL_FACTOR of the median day, by more than LULL_MIN_Z
-   * standard deviations of the hourly noise (`m2`), are left out (a quiet spell going on now is a
-   * lull); batch accounts, whose days scatter far more, keep every day. Needs three complete days
-   * besides the last 24 hours. O(LEVEL_HOURS).
+   * the active days around it and make the runway too long. Once spending has resumed (the last 24
+   * hours are active, or the last hour spent at least the profile's expectation, the hour of
+   * ordinary spend that also ends a lull), the complete (UTC) days that spent under LULL_FACTOR of
+   * the median day, by more than LULL_MIN_Z standard deviations of the hourly noise (`m2`), are left
+   * out (a quiet spell going on now is a lull); batch accounts, whose days scatter far more, keep
+   * every day. Needs three complete days besides the last 24 hours. O(LEVEL_HOURS).
    */
   private activeDaysLevel(
     weekly: { spend: number; weight: number; level: number },
@@ -492,7 +493,14 @@ export class RunwayEstimator {
       const shortfall = (median - r) * level * weights[k]!;
       return shortfall >= LULL_MIN_Z * Math.sqrt((m2 * covers[k]!) / HOUR);
     };
-    if (quiet(0)) return weekly;
+    if (quiet(0)) {
+      // the last 24 hours were quiet: spending has resumed only if the last hour says so (the morning
+      // after a quiet weekend), else the quiet goes on and the week's level stands
+      const s = ring.slot(ring.head - 1);
+      const c = ring.cover[s]!;
+      const resumed = c >= HOUR / 2 && ring.spend[s]! >= level * this.shape[hourOfDay(ring.head - 1)]! * c;
+      if (!resumed) return weekly;
+    }
     let spend = weekly.spend;
     let weight = weekly.weight;
     for (let k = 1; k < days; k++) {
