@@ -89,8 +89,6 @@ export const LEVEL_CHANGE_MIN_EXPECTED_HOURS = 1;
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
 const LULL_EXIT_COVER = 20 * 60;
 
-/** Hours ahead projected at the active days' level when quiet days sit in the level window. */
-export const ACTIVE_DAYS_HOURS = HOURS_PER_DAY;
 
 /** Earlier days whose scatter must be known before the last day can move the level. */
 export const RECENT_MIN_DAYS = 2;
@@ -249,7 +247,12 @@ export class RunwayEstimator {
   /** The same over the active days of the level window only (see activeDaysLevel). */
   private activeSpend = 0;
   private activeWeight = 0;
-  /** Reused for the next day projected at the active days' level (a scale over 1, see estimateNow; shared scratch). */
+  /**
+   * The hour (index) until which the active days' level is projected: the start of the first day
+   * that falls a week after a quiet day left out of it (see activeDaysLevel).
+   */
+  private activeUntil = 0;
+  /** Reused for the active days' level projected after quiet days (a scale over 1, see estimateNow; shared scratch). */
   private readonly activeDaysScale: NearTermScale = PROJECTION_SCRATCH.activeDaysScale;
   /**
    * How far the median of the spend to come falls short of its mean (currency), from the skew of
@@ -450,13 +453,17 @@ export class RunwayEstimator {
    * ordinary spend that also ends a lull), the complete (UTC) days that spent under LULL_FACTOR of
    * the median day, by more than LULL_MIN_Z standard deviations of the hourly noise (`m2`), are left
    * out (a quiet spell going on now is a lull); batch accounts, whose days scatter far more, keep
-   * every day. Needs three complete days besides the last 24 hours. O(LEVEL_HOURS).
+   * every day. Needs three complete days besides the last 24 hours. Sets activeUntil: a quiet day is
+   * taken to come again a week later (a weekend does), so the active level holds until the first day
+   * a week after a quiet one left out, and the week's mean, quiet days included, from then on.
+   * O(LEVEL_HOURS).
    */
   private activeDaysLevel(
     weekly: { spend: number; weight: number; level: number },
     m2: number,
   ): { spend: number; weight: number; level: number } {
     const { level } = weekly;
+    this.activeUntil = 0;
     if (!(level > 0) || !(m2 >= 0)) return weekly;
     const ring = this.hourly;
     const { spends, weights, covers, ratios } = DAY_SCRATCH;
@@ -503,10 +510,13 @@ export class RunwayEstimator {
     }
     let spend = weekly.spend;
     let weight = weekly.weight;
+    const today = Math.floor(ring.head / HOURS_PER_DAY);
     for (let k = 1; k < days; k++) {
       if (!quiet(k)) continue;
       spend -= spends[k]!;
       weight -= weights[k]!;
+      // the complete day k days back comes again on day today - k + 7 (the oldest one first)
+      this.activeUntil = (today + DAYS_PER_WEEK - k) * HOURS_PER_DAY;
     }
     if (!(weight > 0) || spend === weekly.spend) return weekly;
     return { spend, weight, level: spend / weight };
@@ -739,7 +749,8 @@ export class RunwayEstimator {
 
   /**
    * The scaling of the level `base` ahead, without a surge: a lull in force, else (when no trend is
-   * projected) a day at the active days' level once spending has resumed after quiet days; null = none.
+   * projected) the active days' level once spending has resumed after quiet days, until a week
+   * after the first of them (activeUntil); null = none.
    */
   private nearTermScale(base: number): NearTermScale | null {
     if (this.surge !== null) return null;
@@ -751,7 +762,7 @@ export class RunwayEstimator {
     const active = ((this.activeSpend + ring.spend[cur]!) / (this.activeWeight + curWeight)) * this.recentScale;
     if (!(active > base && base > 0)) return null;
     const scale = this.activeDaysScale;
-    scale.until = (ring.head + ACTIVE_DAYS_HOURS) * HOUR;
+    scale.until = this.activeUntil * HOUR;
     scale.factor = active / base;
     return scale;
   }

@@ -2,7 +2,7 @@ import { DAY, DAYS_PER_WEEK, dayOfWeek, HOUR, HOURS_PER_DAY, hourOfDay } from ".
 
 /**
  * The level scaled by `factor` from now until `until` (unix seconds): under 1 for a lull, over 1
- * for a day at the active days' level after quiet ones.
+ * for the active days' level after quiet ones.
  */
 export interface NearTermScale {
   until: number;

@@ -263,6 +263,21 @@ describe("runway estimator: lulls, weekly cycles and growth", () => {
     expect(est.runwaySeconds! / HOUR).toBeLessThan(22);
   });
 
+  it("projects the active days' rate until a week after the first quiet day", () => {
+    // the same first weekend, then 60 units left: they last about 60 h at the active days' rate,
+    // and the quiet days come again only on the fourth day ahead (a week after the first of them);
+    // the active rate for a day and the week's diluted mean after it would say about 74 h
+    const rand = rng(5);
+    const hours = (3 + 2 + 1.5) * 24;
+    const rates = Array.from({ length: hours }, (_, i) => (i >= 72 && i < 120 ? 0.1 : 0.8 + 0.4 * rand()));
+    const e = new RunwayEstimator();
+    const start = Math.floor(T0 / HOUR);
+    const s = { t: T0, balance: 60 + rates.reduce((a, b) => a + b, 0) };
+    const est = feed(e, s, hours, (h) => rates[h - start]!);
+    expect(est.runwaySeconds! / HOUR).toBeGreaterThan(52);
+    expect(est.runwaySeconds! / HOUR).toBeLessThan(68);
+  });
+
   it("learns a weekend once more than a week of history is held", () => {
     // absolute days whose index mod 7 is 5 or 6 spend 2 units, the others 24, evenly over the day;
     // two weeks and four days from a day 0 of that cycle, ending with 40 units at the start of day 4
