@@ -1,5 +1,4 @@
 import type { CommandModule } from "yargs";
-import { readBalance } from "../../core/balance.ts";
 import { accountProvider } from "../../core/config.ts";
 import { formatMoney } from "../../core/money.ts";
 import { describeFailure } from "../reason-hints.ts";
@@ -25,6 +24,8 @@ export const balanceCommand: CommandModule<object, ProviderArgs> = {
       const retries = parseRetries(argv.retries);
       const deadlineMs = parseTimeout(argv.timeout);
       const provider = accountProvider(account);
+      // loaded when used, so that the other commands (replay above all) start without the HTTP stack
+      const { readBalance } = await import("../../core/balance.ts");
       const result = await readBalance(
         provider,
         { apiKey: account.apiKey, ...(account.apiUrl ? { apiUrl: account.apiUrl } : {}), ...(account.network ? { network: account.network } : {}) },

@@ -1,5 +1,4 @@
 import type { CommandModule } from "yargs";
-import { runBudgetCheck } from "../../core/check.ts";
 import { accountProvider } from "../../core/config.ts";
 import { formatAmount, formatMoney } from "../../core/money.ts";
 import type { BatchQuote } from "../../core/pricing.ts";
@@ -87,6 +86,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       const deadlineMs = parseTimeout(argv.timeout);
       const account = await accountFromArgs(argv);
       const overrides = { ...account.prices, ...priceOverrides };
+      // loaded when used, so that the other commands start without the HTTP stack
+      const { runBudgetCheck } = await import("../../core/check.ts");
       const result = await runBudgetCheck({
         provider: accountProvider(account),
         apiKey: account.apiKey,

@@ -7,7 +7,6 @@ import {
   DEFAULT_TELEMETRY_PATH,
   type RawExporterFlags,
 } from "../../exporter/flags.ts";
-import { runExporterCommand } from "../../exporter/main.ts";
 
 const G_ACCOUNTS = "Accounts (choose one source):";
 const G_SHARD = "Sharding (many accounts over several exporters):";
@@ -68,6 +67,8 @@ export const exporterCommand: CommandModule<object, RawExporterFlags> = {
         ].join("\n"),
       ),
   handler: async (argv) => {
+    // loaded when used, so that the other commands start without express and prom-client
+    const { runExporterCommand } = await import("../../exporter/main.ts");
     process.exitCode = await runExporterCommand(argv);
   },
 };

@@ -6,7 +6,6 @@ import { safeInterval } from "../../core/delays.ts";
 import { parseAmount } from "../../core/pricing.ts";
 import { DEMO_KEY } from "../../simulator/demo.ts";
 import { FLAVOURS, type Flavour } from "../../simulator/protocol.ts";
-import { startSimulator } from "../../simulator/server.ts";
 import { SCENARIO_NAMES, type ScenarioName, scenario } from "../../simulator/spend.ts";
 import { guarded, printJson } from "../shared.ts";
 
@@ -106,6 +105,8 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       const key = argv["key-file"] ? await readKeyFile(argv["key-file"], "--key-file") : DEMO_KEY;
       const timeScale = timeScaleFlag ?? sc.timeScale;
 
+      // loaded when used, so that the other commands start without the simulator's server
+      const { startSimulator } = await import("../../simulator/server.ts");
       const sim = await startSimulator({
         port,
         host: argv.host,
