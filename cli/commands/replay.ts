@@ -61,9 +61,22 @@ class ChunkWriter {
   }
 }
 
+/**
+ * `n` to `digits` significant digits, as JSON: String(Number(n.toPrecision(digits))). Where
+ * toPrecision writes the number out in full (no exponent: 10^-6 <= |n| < 10^digits, every spend
+ * rate an account has), that is its text without the trailing zeros of the fraction, taken
+ * directly: a double holds any decimal of up to 15 digits exactly enough that its shortest form
+ * is those digits again. Otherwise through the round trip.
+ */
 function num(n: number | null, digits: number): string {
   if (n === null || !Number.isFinite(n)) return "null";
-  return String(Number(n.toPrecision(digits)));
+  const p = n.toPrecision(digits);
+  if (p.indexOf("e") !== -1) return String(Number(p));
+  const dot = p.indexOf(".");
+  if (dot === -1) return p;
+  let end = p.length;
+  while (p.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  return p.slice(0, end - 1 === dot ? dot : end);
 }
 
 export interface ReplaySummary {
