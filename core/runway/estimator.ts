@@ -275,6 +275,11 @@ export class RunwayEstimator {
   /** Lull found at the last hour refresh: its length in hours (0 = none) and its spend / expectation. */
   private lullHours = 0;
   private lullFactor = 1;
+  /**
+   * The level the account resumes at once a pause ends, over the week's level: the level window's
+   * spend without the pause's own hours (1 = the week's level; a change of level keeps 1).
+   */
+  private lullResume = 1;
   /** True when the lull is a change of level (see LEVEL_CHANGE_PRIOR): projected for good. */
   private lullIsLevelChange = false;
   /** Reused for the projection, so that a sample allocates nothing but its estimate (shared scratch). */
@@ -609,6 +614,7 @@ export class RunwayEstimator {
   private findLull(level: number): void {
     this.lullHours = 0;
     this.lullFactor = 1;
+    this.lullResume = 1;
     this.lullIsLevelChange = false;
     if (!(level > 0)) return;
     const levelChange = withoutQuietTimes(this.shape, this.week);
@@ -629,6 +635,20 @@ export class RunwayEstimator {
     this.lullHours = hours;
     this.lullFactor = stretch.factor;
     this.lullIsLevelChange = levelChange;
+    if (levelChange) return;
+    // the quiet is projected on its own: the level it gives way to is that of the hours before it,
+    // not one its own quiet hours have lowered
+    let lullSpend = 0;
+    let lullWeight = 0;
+    for (let h = end; h < ring.head; h++) {
+      if (!ring.holds(h)) continue;
+      const s = ring.slot(h);
+      lullSpend += ring.spend[s]!;
+      lullWeight += ring.cover[s]! * this.profileAt(h);
+    }
+    const restWeight = this.completedWeight - lullWeight;
+    const rest = restWeight > 0 ? (this.completedSpend - lullSpend) / restWeight : 0;
+    if (rest > level) this.lullResume = rest / level;
   }
 
   /**
@@ -734,7 +754,8 @@ export class RunwayEstimator {
     const scale = this.nearTermScale(base);
     // a change of level: the quiet level from now on, for good
     const levelChange = scale === this.lull && this.lullIsLevelChange;
-    projection.level = levelChange ? base * this.lullFactor : base;
+    const resumed = scale === this.lull && !levelChange ? base * this.lullResume : base;
+    projection.level = levelChange ? base * this.lullFactor : resumed;
     projection.extraPerSecond = extra;
     projection.scale = levelChange ? null : scale;
     projection.trend = ahead;
@@ -796,7 +817,10 @@ export class RunwayEstimator {
    * raised by BAND_Z standard deviations of log spend over that time, reaches the balance. Reuses
    * the projection estimateNow has just made, with a smaller balance. While a lull is projected
    * (`lullBase`: the level before it; null = none), the lull may also end sooner than its median:
-   * the bound ends it at its BAND_SPLIT_QUANTILE quantile and raises the spend by BAND_SPLIT_Z.
+   * the bound ends it at its BAND_SPLIT_QUANTILE quantile and raises the spend by BAND_SPLIT_Z. The
+   * level it resumes at there is the week's, quiet hours included, not the pause's own resumed level
+   * (lullResume) the median uses: with that too, the bound came out conservative on business-hours
+   * accounts (2.4 % of the band test's rows below it instead of 4.9 %).
    */
   private lowerBound(runway: number, trendPerHour: number, lullBase: number | null): number {
     const balance = this.lastBalance;
@@ -853,7 +877,8 @@ export class RunwayEstimator {
 
   /**
    * The lull to project, if any: the quiet level goes on for LULL_PROJECTION_FACTOR times as long as
-   * it has lasted so far, then the profile's level resumes. Spending at the expectation in the
+   * it has lasted so far, then the profile's level resumes (scaled by lullResume in estimateNow: the
+   * factor here is relative to that resumed level, so the quiet rate is the one observed). Spending at the expectation in the
    * current hour ends it at once.
    */
   private currentLull(level: number): NearTermScale | null {
@@ -867,7 +892,7 @@ export class RunwayEstimator {
     if (ring.holds(h) && cover >= LULL_EXIT_COVER && ring.spend[s]! >= level * this.profileAt(h) * cover) return null;
     const lull = this.lull;
     lull.until = (ring.head + LULL_PROJECTION_FACTOR * this.lullHours) * HOUR;
-    lull.factor = this.lullFactor;
+    lull.factor = this.lullFactor / this.lullResume;
     return lull;
   }
 
