@@ -408,3 +408,39 @@ describe("projectRunway", () => {
     expect(projectRunway({ balance: 5, now: T0, level: 0, hourShape: flat, extraPerSecond: 0 })).toBeNull();
   });
 });
+
+describe("a bursty account with less than a run's cost left", () => {
+  // Runs of 10 units, each over 10 minutes, at random times 6 hours apart on average (waits without
+  // memory), over a trickle of 0.01 an hour; the history ends just after a run, with 2 units left.
+  // The next run spends them, so the true median runway is the median wait for it: ln 2 x 6 h,
+  // about 4.2 h. A rate-based estimate (balance over the week's level, about 1.6 an hour, plus the
+  // skew shift) says about 2 h.
+  function runwayAfterLastRun(seed: number): number {
+    const rand = rng(seed);
+    const minutes = 8 * 1440;
+    const spend = new Float64Array(minutes).fill(0.01 / 60);
+    let lastEnd = 0;
+    for (let m = Math.floor(360 * -Math.log(1 - rand())); m + 10 < minutes; m += 10 + Math.floor(360 * -Math.log(1 - rand()))) {
+      for (let k = 0; k < 10; k++) spend[m + k]! += 1;
+      lastEnd = m + 10;
+    }
+    let balance = 2;
+    for (let i = 0; i < lastEnd; i++) balance += spend[i]!;
+    const e = new RunwayEstimator();
+    let est = e.observe(T0, balance);
+    for (let i = 0; i < lastEnd; i++) {
+      balance -= spend[i]!;
+      est = e.observe(T0 + (i + 1) * 60, Math.round(balance * 1e4) / 1e4);
+    }
+    return est.runwaySeconds!;
+  }
+
+  it("says about the median wait for the next run, not the balance over the average rate", () => {
+    const medianWait = Math.LN2 * 6 * HOUR;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const runway = runwayAfterLastRun(seed);
+      expect(runway).toBeGreaterThan(0.65 * medianWait);
+      expect(runway).toBeLessThan(1.5 * medianWait);
+    }
+  });
+});
