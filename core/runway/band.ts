@@ -19,16 +19,19 @@ export const BAND_SPLIT_QUANTILE = 0.18241664139292585;
 /** Spread of log spend from the hour-to-hour noise while it is not known yet (under a day of history). */
 export const BAND_UNKNOWN_SPREAD = 0.5;
 /**
- * Prior of the day-to-day variance of spend over its expectation (a standard deviation of 50 %),
- * worth DAY_PRIOR_DAYS days: a young account's next days may differ from its first ones by that
- * much (its first weekday after a weekend start, a daily cycle not yet seen), and the days
- * measured take over as they come.
+ * Prior of the day-to-day variance of spend over its expectation (a standard deviation of 50 % at
+ * most), worth DAY_PRIOR_DAYS days: a young account's next days may differ from its first ones by
+ * that much (its first weekday after a weekend start, a daily cycle not yet seen), and the days
+ * measured take over as they come. Once the hourly noise is known it is at most the relative
+ * variance of one hour (see spendSpread): a day's spend over its expectation is the mean of its
+ * hours', so it varies at most as much as one hour does, when all its hours move together.
  */
 export const DAY_VAR_PRIOR = 0.25;
 export const DAY_PRIOR_DAYS = 2;
 /**
  * Standard error of the trend (log spend per hour) before any trend can be fitted (under a day and
- * a half of history): growth of 20 % a day is as likely as none.
+ * a half of history): growth of 20 % a day is as likely as none. The slope of the hours seen so far
+ * (SpreadInputs.earlyTrend) replaces it when smaller, or, after a day, when it stands out.
  */
 export const TREND_PRIOR_SE = Math.log(1.2) / 24;
 
@@ -51,24 +54,65 @@ export interface SpreadInputs {
   trendSe: number;
   /** Hours the trend is projected for (its error grows over them, then stays). */
   trendHours: number;
+  /** Mean spend of one hour (currency): hourVar over its square is the relative variance of an hour. */
+  hourMean: number;
+  /**
+   * Before a trend can be fitted (trendSe NaN): how much faster than flat spend may grow (log spend
+   * per hour), from the slope of the hours seen so far; NaN = too few hours (TREND_PRIOR_SE applies).
+   */
+  earlyTrend: number;
 }
 
 /**
  * Standard deviation of log spend over the next `hours`, from independent parts: the hour-to-hour
  * noise (summed over the hours, so it averages out over a long runway), the error of the level
  * (a mean of a week's spend), the day-to-day wandering of the level (future days average it out,
- * the week's mean holds its error), and a trend that may be steeper (or flatter) than fitted
- * (its error in log spend grows with the horizon: half of it, on average over the hours).
+ * the week's mean holds its error; its prior no more than an hour's relative variance), and a
+ * trend that may be steeper (or flatter) than fitted: its error in log spend grows with the
+ * horizon while the trend is projected and stays at what it reached after that, averaged over the
+ * hours (half the error at the horizon within the trend's `trendHours`).
  */
 export function spendSpread(x: SpreadInputs): number {
   if (!(x.spend > 0) || !(x.hours > 0)) return BAND_UNKNOWN_SPREAD;
   let v = Number.isFinite(x.hourVar) ? (x.hourVar * x.hours) / (x.spend * x.spend) : BAND_UNKNOWN_SPREAD ** 2;
   v += 1 / Math.max(1, x.levelObs);
   const days = Number.isFinite(x.dayVar) ? x.days : 0;
-  const dayVar = ((days > 0 ? days * x.dayVar : 0) + DAY_PRIOR_DAYS * DAY_VAR_PRIOR) / (days + DAY_PRIOR_DAYS);
+  // a day varies at most as much as one of its hours (relative to their mean): no 50 % prior for
+  // an account whose hours agree to a percent
+  const hourRelVar = x.hourMean > 0 ? x.hourVar / (x.hourMean * x.hourMean) : Number.NaN;
+  const prior = hourRelVar >= 0 ? Math.min(DAY_VAR_PRIOR, hourRelVar) : DAY_VAR_PRIOR;
+  const dayVar = ((days > 0 ? days * x.dayVar : 0) + DAY_PRIOR_DAYS * prior) / (days + DAY_PRIOR_DAYS);
   v += dayVar * (1 / Math.max(1, x.hours / 24) + 1 / Math.max(1, days));
-  const trendSe = Number.isFinite(x.trendSe) ? x.trendSe : TREND_PRIOR_SE;
-  const h = Number.isFinite(x.trendSe) ? Math.min(x.hours, x.trendHours) : x.hours;
-  v += ((trendSe * h) / 2) ** 2;
+  let err: number;
+  if (!Number.isFinite(x.trendSe)) err = ((Number.isFinite(x.earlyTrend) ? x.earlyTrend : TREND_PRIOR_SE) * x.hours) / 2;
+  else if (x.hours <= x.trendHours) err = (x.trendSe * x.hours) / 2;
+  else err = x.trendSe * x.trendHours * (1 - x.trendHours / (2 * x.hours));
+  v += err * err;
   return Math.sqrt(v);
+}
+
+/** Steps of the bisection in boundSpread, over BAND_SOLVE_SPAN of log hours (precision under 2 %). */
+const BAND_SOLVE_STEPS = 10;
+const BAND_SOLVE_SPAN = 12;
+
+/**
+ * The spread of log spend at the bound's horizon: the time T the bound points to is where the spend
+ * to come, raised by `z` standard deviations of its own spread over T, uses up the balance, which
+ * (with the runway taken as proportional to the balance) is T = runway * exp(-z * spread(T)). The
+ * spread grows with the horizon (the trend's error, the hourly noise) and shrinks with it (the
+ * day-to-day wandering averages out), so T is found by bisection on log T rather than by taking the
+ * spread over the median runway. Sets `x.hours` to T; `runwayHours` > 0.
+ */
+export function boundSpread(x: SpreadInputs, runwayHours: number, z: number): number {
+  const target = Math.log(runwayHours);
+  let lo = target - BAND_SOLVE_SPAN;
+  let hi = target;
+  for (let i = 0; i < BAND_SOLVE_STEPS; i++) {
+    const mid = (lo + hi) / 2;
+    x.hours = Math.exp(mid);
+    if (mid + z * spendSpread(x) > target) hi = mid;
+    else lo = mid;
+  }
+  x.hours = Math.exp(lo);
+  return spendSpread(x);
 }

@@ -10,7 +10,7 @@ import {
 } from "./profile.ts";
 import { type NearTermScale, projectRunway, type RunwayProjection, type Trend } from "./project.ts";
 import { BinRing } from "./ring.ts";
-import { BAND_SPLIT_QUANTILE, BAND_SPLIT_Z, BAND_Z, type SpreadInputs, spendSpread } from "./band.ts";
+import { BAND_SPLIT_QUANTILE, BAND_SPLIT_Z, BAND_Z, TREND_PRIOR_SE, type SpreadInputs, boundSpread } from "./band.ts";
 import { fitTrend, type SpendTrend } from "./trend.ts";
 import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
 import type { RunwayEstimate } from "./types.ts";
@@ -89,6 +89,13 @@ export const LEVEL_CHANGE_MIN_EXPECTED_HOURS = 1;
 /** The current hour ends a lull once it has spent at least the expectation over this much observed time. */
 const LULL_EXIT_COVER = 20 * 60;
 
+/** Completed hours the band's hourly noise and early slope need (see bandHourVar). */
+export const BAND_MIN_HOURS = 4;
+/**
+ * Standard errors by which the slope of the hours seen must stand out before it counts beyond the
+ * trend prior (see earlyTrend).
+ */
+export const EARLY_SLOPE_Z = 3;
 
 /**
  * Share of a typical batch run's cost (m3 / m2 of hourly spend) under which the next run is taken
@@ -131,6 +138,8 @@ const SPREAD: SpreadInputs = {
   days: 0,
   trendSe: 0,
   trendHours: 0,
+  hourMean: 0,
+  earlyTrend: 0,
 };
 
 /**
@@ -299,6 +308,14 @@ export class RunwayEstimator {
    * its expectation: the account has spent in bursts before, so a surge must last longer than a burst.
    */
   private hasBurstHistory = false;
+  /**
+   * For the band only: the variance of one hour's spend around the profile (hourSd squared, or
+   * from as few as BAND_MIN_HOURS hours while that is unknown: the level's error and the next
+   * hours' noise shrink with the hours seen like a standard error; NaN = fewer), and before a
+   * trend can be fitted the trend the band allows for (see refreshHourCache; NaN = none).
+   */
+  private bandHourVar = Number.NaN;
+  private earlyTrend = Number.NaN;
 
   /** Feeds one sample; returns the estimate after it. */
   observe(timestampSec: number, balance: number): RunwayEstimate {
@@ -429,6 +446,23 @@ export class RunwayEstimator {
     const base = level;
     fitTrend(ring, LEVEL_HOURS, (h) => base * this.profileAt(h), this.trend);
     if (this.lullHours > 0) this.trend.perHour = 0;
+    this.bandHourVar =
+      m2 >= 0 ? m2 : hourMoments(ring, ring.head - LEVEL_HOURS, ring.head, level, shape, week, BAND_MIN_HOURS).m2;
+    if (this.surge !== null) {
+      // in a surge, the hours before it are not its noise: the variance of the surge's own hours
+      const since = hourMoments(ring, Math.ceil(this.surge.since / HOUR), ring.head, 0, shape, week, BAND_MIN_HOURS);
+      if (since.m2 >= 0) this.bandHourVar = since.m2;
+    }
+    // Before a trend can be fitted, the band allows for a trend as steep as the hours seen show
+    // (the slope plus its standard error), at most TREND_PRIOR_SE unless it stands out by
+    // EARLY_SLOPE_Z standard errors after a day, as a fitted trend must (within the first day a daily
+    // cycle looks like a trend).
+    this.earlyTrend = Number.NaN;
+    if (Number.isNaN(this.trend.se) && earlySlope(ring)) {
+      const size = Math.abs(EARLY.slope) + EARLY.se;
+      const counts = Number.isFinite(this.hourSd) && Math.abs(EARLY.slope) >= EARLY_SLOPE_Z * EARLY.se;
+      this.earlyTrend = counts ? size : Math.min(TREND_PRIOR_SE, size);
+    }
   }
 
   /**
@@ -859,17 +893,21 @@ export class RunwayEstimator {
   private lowerBound(runway: number, trendPerHour: number, lullBase: number | null): number {
     const balance = this.lastBalance;
     const x = SPREAD;
-    x.hourVar = this.hourSd * this.hourSd;
+    x.hourVar = this.bandHourVar;
     x.levelObs =
-      this.hourSd > 0 ? (this.spendNow * this.spendNow) / ((this.weightNow / HOUR) * x.hourVar) : Number.POSITIVE_INFINITY;
+      x.hourVar > 0 ? (this.spendNow * this.spendNow) / ((this.weightNow / HOUR) * x.hourVar) : Number.POSITIVE_INFINITY;
+    // the mean hour now, a surge's excess included (its hours are the noise measured, see refreshHourCache)
+    x.hourMean = (this.spendNow / this.weightNow + this.surgeExcess) * HOUR;
+    x.earlyTrend = this.earlyTrend;
     x.dayVar = this.dayVar;
     x.days = this.dayCount;
-    // a rise the tests did not let into the projection may still be there
+    // a rise the tests did not let into the projection may still be there (in a surge, the surge's
+    // excess is the rise: its step in the fit is not counted twice)
     const t = this.trend;
-    x.trendSe = t.se + Math.max(0, t.rawPerHour - trendPerHour);
+    x.trendSe = t.se + (this.surge !== null ? 0 : Math.max(0, t.rawPerHour - trendPerHour));
     x.trendHours = this.trend.spanHours;
-    // the spread over the runway, then over the shorter horizon it points to (as if runway were
-    // proportional to balance), then one projection of the balance so reduced
+    // the spread over the horizon the bound points to (see boundSpread), then one projection of
+    // the balance so reduced
     let z = BAND_Z;
     if (lullBase !== null) {
       z = BAND_SPLIT_Z;
@@ -884,10 +922,23 @@ export class RunwayEstimator {
       this.projection.level = lullBase;
       this.projection.scale = early;
     }
+    const ahead = this.projection.trend;
+    if (ahead) {
+      // A projected trend may go on for longer (a rise) or stop sooner (a fall) than the median's
+      // "as long again as it has been watched", the median of a spell of unknown length (it lasts
+      // another x after L with probability L / (L + x)). Like a lull, the bound takes it at its
+      // BAND_SPLIT_QUANTILE quantile and the spend spread at BAND_SPLIT_Z: a rise goes on for
+      // L (1 - q) / q, 4.5 times as long as watched; a fall stops after L q / (1 - q).
+      z = BAND_SPLIT_Z;
+      const q = BAND_SPLIT_QUANTILE;
+      const span = t.spanHours;
+      const lasts = ahead.perHour > 0 ? (span * (1 - q)) / q : (span * q) / (1 - q);
+      ahead.until = this.lastT + lasts * HOUR;
+      x.trendHours = lasts;
+    }
     x.spend = balance;
-    x.hours = runway / HOUR;
-    x.hours = (runway * Math.exp(-z * spendSpread(x))) / HOUR;
-    this.projection.balance = balance * Math.exp(-z * spendSpread(x));
+    const spread = boundSpread(x, runway / HOUR, z);
+    this.projection.balance = balance * Math.exp(-z * spread);
     const r = projectRunway(this.projection);
     return r !== null ? Math.min(r, runway) : runway;
   }
@@ -1022,6 +1073,7 @@ function hourMoments(
   level: number,
   shape: ArrayLike<number>,
   week: ArrayLike<number>,
+  minHours = HOURS_PER_DAY,
 ): { m2: number; m3: number } {
   let s1 = 0;
   let s2 = 0;
@@ -1037,11 +1089,51 @@ function hourMoments(
     s3 += r * r * r;
     n++;
   }
-  if (n < HOURS_PER_DAY) return { m2: Number.NaN, m3: Number.NaN };
+  if (n < minHours) return { m2: Number.NaN, m3: Number.NaN };
   const mean = s1 / n;
   const m2 = s2 / n - mean * mean;
   const m3 = s3 / n - 3 * mean * (s2 / n) + 2 * mean ** 3;
   return { m2, m3 };
+}
+
+/** Scratch for earlySlope's answer, shared by all estimators like DAY_SCRATCH. */
+const EARLY = { slope: 0, se: 0 };
+
+/**
+ * The slope of the spend rate of the completed hours of the level window (each observed for at
+ * least half of it) by least squares on time, relative to their mean (per hour), and its standard
+ * error, into EARLY; false with under BAND_MIN_HOURS such hours. Against a flat profile: a profile
+ * learned from a day or so would absorb a rise. O(LEVEL_HOURS).
+ */
+function earlySlope(ring: BinRing): boolean {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  const from = Math.max(ring.head - LEVEL_HOURS, ring.head - ring.count + 1);
+  for (let h = from; h < ring.head; h++) {
+    const s = ring.slot(h);
+    const c = ring.cover[s]!;
+    if (c < HOUR / 2) continue;
+    const x = h - from;
+    const y = (ring.spend[s]! / c) * HOUR;
+    n++;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+  }
+  const dxx = sxx - (sx * sx) / n;
+  if (n < BAND_MIN_HOURS || !(dxx > 0) || !(sy > 0)) return false;
+  const slope = (sxy - (sx * sy) / n) / dxx;
+  const sse = Math.max(0, syy - (sy * sy) / n - slope * slope * dxx);
+  const mean = sy / n;
+  EARLY.slope = slope / mean;
+  EARLY.se = Math.sqrt(sse / (n - 2) / dxx) / mean;
+  return true;
 }
 
 /**

@@ -311,18 +311,29 @@ export function isScored(r: TraceRow, t0: number): r is TraceRow & { truth: numb
 /**
  * Calibration of a pessimistic bound: the share of the scored rows whose truth fell below it
  * (an unknown bound counts as not below: it promised nothing). Target for a 90 % bound: 10 %.
+ * Also the bound's false 24-hour alarms (CaptchaRunwayMayRunOut): of the scored rows with a truth
+ * over 36 h (`longRows`), those whose bound was under 24 h (`falseAlarms`).
  */
-export function shareBelow(rows: TraceRow[], bounds: (number | null)[]): { below: number; rows: number } {
+export function shareBelow(
+  rows: TraceRow[],
+  bounds: (number | null)[],
+): { below: number; rows: number; falseAlarms: number; longRows: number } {
   const t0 = rows[0]!.t;
   let n = 0;
   let below = 0;
+  let falseAlarms = 0;
+  let longRows = 0;
   rows.forEach((r, i) => {
     if (!isScored(r, t0)) return;
     n++;
     const b = bounds[i];
     if (b !== null && b !== undefined && r.truth < b) below++;
+    if (r.truth > 1.5 * DAY) {
+      longRows++;
+      if (b !== null && b !== undefined && b < DAY) falseAlarms++;
+    }
   });
-  return { below, rows: n };
+  return { below, rows: n, falseAlarms, longRows };
 }
 
 /** Scores estimates like the project's trace scorer: rows after 6 h of history with a truth of 30 min to 14 days. */
