@@ -125,8 +125,16 @@ const DAY_SCRATCH = {
   weights: new Float64Array(SCRATCH_DAYS),
   covers: new Float64Array(SCRATCH_DAYS),
   ratios: new Float64Array(SCRATCH_DAYS),
+  /** Each day's median hour: the median spend per second of its observed hours (NaN if too few). */
+  medianHours: new Float64Array(SCRATCH_DAYS),
   sort: new Float64Array(SCRATCH_DAYS),
+  /** One day's hourly spend rates, for its median hour. */
+  hours: new Float64Array(HOURS_PER_DAY),
+  hourSort: new Float64Array(HOURS_PER_DAY),
 };
+
+/** The provisional weekly profile of a projection (see estimateNow; shared scratch, filled before each use). */
+const PROVISIONAL_WEEK = new Float64Array(DAYS_PER_WEEK);
 
 /** Scratch for the band's spread, shared by all estimators like DAY_SCRATCH (filled before each use). */
 const SPREAD: SpreadInputs = {
@@ -267,10 +275,12 @@ export class RunwayEstimator {
   private activeSpend = 0;
   private activeWeight = 0;
   /**
-   * The hour (index) until which the active days' level is projected: the start of the first day
-   * that falls a week after a quiet day left out of it (see activeDaysLevel).
+   * The provisional weekly profile projected with the active days' level (see activeDaysLevel): the
+   * days of the week (bit d = day of week d) of the quiet days left out of the level, which come
+   * again a week later at quietFactor times the active days' level; 0 = no quiet day left out.
    */
-  private activeUntil = 0;
+  private quietDays = 0;
+  private quietFactor = 1;
   /** Reused for the active days' level projected after quiet days (a scale over 1, see estimateNow; shared scratch). */
   private readonly activeDaysScale: NearTermScale = PROJECTION_SCRATCH.activeDaysScale;
   /**
@@ -441,7 +451,11 @@ export class RunwayEstimator {
     const week = this.week;
     this.hasBurstHistory = anEarlierBurst(ring, level, shape, week);
     this.dayVar = this.dayScatter(level);
-    this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(level, m2);
+    // the last day's rise over the active days' level when quiet days were left out of it (against
+    // the week's mean, the quiet days' dilution would count twice: in the active level and in the pull)
+    const activeLevel =
+      this.activeWeight > 0 && this.activeSpend !== this.completedSpend ? this.activeSpend / this.activeWeight : level;
+    this.recentScale = this.lullHours > 0 ? 1 : this.recentDay(activeLevel, m2);
     // the weekly level the trend is fitted against (a function made once an hour, kept by no one)
     const base = level;
     fitTrend(ring, LEVEL_HOURS, (h) => base * this.profileAt(h), this.trend);
@@ -499,23 +513,25 @@ export class RunwayEstimator {
    * a quiet day in the level window (a first weekend, a pause) would otherwise dilute the level of
    * the active days around it and make the runway too long. Once spending has resumed (the last 24
    * hours are active, or the last hour spent at least the profile's expectation, the hour of
-   * ordinary spend that also ends a lull), the complete (UTC) days that spent under LULL_FACTOR of
-   * the median day, by more than LULL_MIN_Z standard deviations of the hourly noise (`m2`), are left
-   * out (a quiet spell going on now is a lull); batch accounts, whose days scatter far more, keep
-   * every day. Needs three complete days besides the last 24 hours. Sets activeUntil: a quiet day is
-   * taken to come again a week later (a weekend does), so the active level holds until the first day
-   * a week after a quiet one left out, and the week's mean, quiet days included, from then on.
-   * O(LEVEL_HOURS).
+   * ordinary spend that also ends a lull), the complete (UTC) days that spent less than the median
+   * day and either spent under LULL_FACTOR of it, by more than LULL_MIN_Z standard deviations of the
+   * hourly noise (`m2`), or had a median hour under LULL_FACTOR of the median day's median hour
+   * (robust to batch runs, which lift a day's total but not its median hour, so a business-hours
+   * account's quiet weekend is found among busy days with jobs; a batch account's run-free day keeps
+   * its background and is not quiet) are left out (a quiet spell going on now is a lull). Needs
+   * three complete days besides the last 24 hours. Sets the provisional weekly profile (quietDays,
+   * quietFactor): a quiet day is taken to come again a week later (a weekend does), at the rate of
+   * the quiet days left out relative to the active ones. O(LEVEL_HOURS).
    */
   private activeDaysLevel(
     weekly: { spend: number; weight: number; level: number },
     m2: number,
   ): { spend: number; weight: number; level: number } {
     const { level } = weekly;
-    this.activeUntil = 0;
+    this.quietDays = 0;
     if (!(level > 0) || !(m2 >= 0)) return weekly;
     const ring = this.hourly;
-    const { spends, weights, covers, ratios } = DAY_SCRATCH;
+    const { spends, weights, covers, ratios, medianHours, hours } = DAY_SCRATCH;
     // slot 0: the last 24 hours; slots 1..: the complete days inside the level window, newest first
     const first = ring.head - LEVEL_HOURS;
     let n = 0;
@@ -527,25 +543,33 @@ export class RunwayEstimator {
       let sp = 0;
       let w = 0;
       let c = 0;
+      let observed = 0;
       for (let h = begin; h < end; h++) {
         if (!ring.holds(h)) continue;
         const s = ring.slot(h);
         sp += ring.spend[s]!;
         w += ring.cover[s]! * this.shape[hourOfDay(h)]!;
         c += ring.cover[s]!;
+        if (ring.cover[s]! >= HOUR / 2) hours[observed++] = ring.spend[s]! / ring.cover[s]!;
       }
       spends[k] = sp;
       weights[k] = w;
       covers[k] = c;
       ratios[k] = c >= DAY / 2 && w > 0 ? sp / (level * w) : Number.NaN;
+      medianHours[k] = observed >= HOURS_PER_DAY / 2 ? medianOf(hours, 0, observed, DAY_SCRATCH.hourSort) : Number.NaN;
       days = k + 1;
       if (k > 0 && !Number.isNaN(ratios[k]!)) n++;
     }
     if (n < 3 || Number.isNaN(ratios[0]!)) return weekly;
     const median = medianOf(ratios, 1, days, DAY_SCRATCH.sort);
+    const medianHour = medianOf(medianHours, 1, days, DAY_SCRATCH.sort);
     const quiet = (k: number): boolean => {
       const r = ratios[k]!;
-      if (Number.isNaN(r) || r >= LULL_FACTOR * median) return false;
+      if (Number.isNaN(r) || !(r < median)) return false;
+      // robust to batch runs: the day's median hour under half the median day's (a run-free day
+      // of a batch account keeps its background, and is not quiet)
+      if (medianHours[k]! < LULL_FACTOR * medianHour) return true;
+      if (r >= LULL_FACTOR * median) return false;
       const shortfall = (median - r) * level * weights[k]!;
       return shortfall >= LULL_MIN_Z * Math.sqrt((m2 * covers[k]!) / HOUR);
     };
@@ -559,15 +583,23 @@ export class RunwayEstimator {
     }
     let spend = weekly.spend;
     let weight = weekly.weight;
+    let quietSpend = 0;
+    let quietWeight = 0;
+    let quietDays = 0;
     const today = Math.floor(ring.head / HOURS_PER_DAY);
     for (let k = 1; k < days; k++) {
       if (!quiet(k)) continue;
       spend -= spends[k]!;
       weight -= weights[k]!;
-      // the complete day k days back comes again on day today - k + 7 (the oldest one first)
-      this.activeUntil = (today + DAYS_PER_WEEK - k) * HOURS_PER_DAY;
+      quietSpend += spends[k]!;
+      quietWeight += weights[k]!;
+      // the complete day k days back comes again on day today - k + 7, on the same day of the week
+      quietDays |= 1 << dayOfWeek((today - k) * HOURS_PER_DAY);
     }
     if (!(weight > 0) || spend === weekly.spend) return weekly;
+    if (!(quietWeight > 0) || !(spend > 0)) return weekly;
+    this.quietDays = quietDays;
+    this.quietFactor = quietSpend / quietWeight / (spend / weight);
     return { spend, weight, level: spend / weight };
   }
 
@@ -802,6 +834,15 @@ export class RunwayEstimator {
     projection.level = levelChange ? base * this.lullFactor : resumed;
     projection.extraPerSecond = extra;
     projection.scale = levelChange ? null : scale;
+    if (scale === this.activeDaysScale) {
+      // before a weekly profile is known: the active days' level, and each quiet day left out of it
+      // again a week later at its own rate (a provisional weekly profile)
+      const week = PROVISIONAL_WEEK;
+      for (let d = 0; d < DAYS_PER_WEEK; d++) week[d] = (this.quietDays >> d) & 1 ? this.quietFactor : 1;
+      projection.weekShape = week;
+      projection.level = base * scale.factor;
+      projection.scale = null;
+    }
     projection.trend = ahead;
     const projected = projectRunway(projection);
     if (projected === null) return this.result(null, null, trendPerHour);
@@ -814,20 +855,20 @@ export class RunwayEstimator {
 
   /**
    * The scaling of the level `base` ahead, without a surge: a lull in force, else (when no trend is
-   * projected) the active days' level once spending has resumed after quiet days, until a week
-   * after the first of them (activeUntil); null = none.
+   * projected) the active days' level once spending has resumed after quiet days, which estimateNow
+   * projects with the provisional weekly profile (the quiet days again a week later); null = none.
    */
   private nearTermScale(base: number): NearTermScale | null {
     if (this.surge !== null) return null;
     const lull = this.currentLull(base);
-    if (lull !== null || !(this.activeWeight > 0) || this.trend.perHour !== 0) return lull;
+    if (lull !== null || this.quietDays === 0 || !(this.activeWeight > 0) || this.trend.perHour !== 0) return lull;
     const ring = this.hourly;
     const cur = ring.slot(ring.head);
     const curWeight = ring.cover[cur]! * this.profileAt(ring.head);
     const active = ((this.activeSpend + ring.spend[cur]!) / (this.activeWeight + curWeight)) * this.recentScale;
     if (!(active > base && base > 0)) return null;
     const scale = this.activeDaysScale;
-    scale.until = this.activeUntil * HOUR;
+    scale.until = Number.POSITIVE_INFINITY;
     scale.factor = active / base;
     return scale;
   }

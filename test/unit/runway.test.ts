@@ -278,6 +278,49 @@ describe("runway estimator: lulls, weekly cycles and growth", () => {
     expect(est.runwaySeconds! / HOUR).toBeLessThan(68);
   });
 
+  // business hours (2 units/h from 08:00 to 19:00, 0.1/h at night; a fifth of that at weekends)
+  // with a 20-unit batch job at 10:00 every working day, and on Saturdays too where `saturdayJob`;
+  // T0 is a Thursday, so the first weekend is days 2 and 3
+  const businessWithJobs = (saturdayJob: boolean) => (i: number) => {
+    const day = Math.floor(i / 24);
+    const hod = i % 24;
+    const weekday = (day + 3) % 7; // 0 = Monday
+    const weekend = weekday >= 5;
+    let r = (hod >= 8 && hod < 19 ? 2 : 0.1) * (weekend ? 0.2 : 1);
+    if (hod === 10 && (!weekend || (saturdayJob && weekday === 5))) r += 20;
+    return r;
+  };
+  const runwayAfter = (hours: number, left: number, rate: (i: number) => number) => {
+    const rand = rng(5);
+    const rates = Array.from({ length: hours }, (_, i) => rate(i) * (0.9 + 0.2 * rand()));
+    const e = new RunwayEstimator();
+    const start = Math.floor(T0 / HOUR);
+    const s = { t: T0, balance: left + rates.reduce((a, b) => a + b, 0) };
+    return feed(e, s, hours, (h) => rates[h - start]!).runwaySeconds! / HOUR;
+  };
+
+  it("recognises a first weekend as quiet despite a batch job on it", () => {
+    // on Tuesday at noon after the first weekend, 40 units left: about 23 h at the working days'
+    // rate. The Saturday job lifts Saturday's spend above half a working day's, but not its median
+    // hour: Saturday is still left out of the working days' level, and the runway is the one of the
+    // same account without the job (counted as a working day, it would say about 24.5 h)
+    const withJob = runwayAfter(5.5 * 24, 40, businessWithJobs(true));
+    const withoutJob = runwayAfter(5.5 * 24, 40, businessWithJobs(false));
+    expect(withJob).toBeGreaterThan(21.5);
+    expect(withJob).toBeLessThan(24);
+    expect(Math.abs(Math.log(withJob / withoutJob))).toBeLessThan(0.02);
+  });
+
+  it("projects a first weekend again a week later, before a weekly profile is learned", () => {
+    // the same account (Saturday job included), 200 units left on Tuesday at noon: the working
+    // days' rate until Saturday, then a weekend at the first one's rate, then working days again:
+    // about 143 h. The working days' rate until Saturday and the week's diluted mean after it
+    // would say about 126 h
+    const h = runwayAfter(5.5 * 24, 200, businessWithJobs(true));
+    expect(h).toBeGreaterThan(135);
+    expect(h).toBeLessThan(152);
+  });
+
   it("learns a weekend once more than a week of history is held", () => {
     // absolute days whose index mod 7 is 5 or 6 spend 2 units, the others 24, evenly over the day;
     // two weeks and four days from a day 0 of that cycle, ending with 40 units at the start of day 4
