@@ -3,7 +3,13 @@ import type { Readable, Writable } from "node:stream";
 import type { CommandModule } from "yargs";
 import { fileErrorReason } from "../../core/errors.ts";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
-import { type HistoryColumns, HistoryCsvError, parseHeader, parseRow } from "../../core/runway/history-csv.ts";
+import {
+  type HistoryColumns,
+  HistoryCsvError,
+  type HistoryRow,
+  parseHeader,
+  parseRow,
+} from "../../core/runway/history-csv.ts";
 
 interface ReplayArgs {
   file: string;
@@ -93,7 +99,7 @@ export interface ReplaySummary {
 export async function replayStream(input: Readable, output: Writable): Promise<ReplaySummary> {
   const writer = new ChunkWriter(output);
   const estimator = new RunwayEstimator();
-  const row = { timestamp: 0, balance: 0 };
+  const row: HistoryRow = { timestamp: 0, balance: 0, balanceText: null };
   let cols: HistoryColumns | null = null;
   let lineNo = 0;
   let rows = 0;
@@ -126,7 +132,7 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
       trendText = trend === 0 ? "0" : num(trend, 4);
     }
     writer.write(
-      `{"timestamp":${row.timestamp},"balance":${row.balance},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${trendText}}\n`,
+      `{"timestamp":${row.timestamp},"balance":${row.balanceText ?? row.balance},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${trendText}}\n`,
     );
   };
 

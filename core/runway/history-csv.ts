@@ -171,13 +171,46 @@ function simpleDecimal(line: string, from: number, to: number): number {
   return negative ? -value : value;
 }
 
+/**
+ * Whether the plain decimal `line[from..to)` (one simpleDecimal has read) is written exactly as
+ * JavaScript prints its value (String(Number(text)) === text): no sign but a minus on a value that
+ * is not zero, no leading zero but a lone one before the point, no trailing zero after it, and not
+ * below 10^-6 (printed with an exponent). Its digits, at most 15, are then the shortest that read
+ * back as that double, so they are the ones printed.
+ */
+function printedAsWritten(line: string, from: number, to: number): boolean {
+  let i = from;
+  const first = line.charCodeAt(i);
+  if (first === 43 /* + */) return false;
+  const negative = first === 45; /* - */
+  if (negative) i++;
+  const dot = line.indexOf(".", i);
+  const intEnd = dot === -1 || dot >= to ? to : dot;
+  if (line.charCodeAt(i) === 48 /* 0 */ && intEnd - i > 1) return false; // 007
+  if (intEnd === to) return !(negative && intEnd - i === 1 && line.charCodeAt(i) === 48); // -0
+  if (line.charCodeAt(to - 1) === 48) return false; // 1.50, 0.0
+  if (intEnd - i === 1 && line.charCodeAt(i) === 48) {
+    // 0.000001 is printed so, 0.0000001 as 1e-7
+    let zeros = 0;
+    while (line.charCodeAt(intEnd + 1 + zeros) === 48) zeros++;
+    return zeros <= 5;
+  }
+  return true;
+}
+
+/** A data row: its timestamp and balance (unix seconds; the account's currency). */
+export interface HistoryRow {
+  timestamp: number;
+  balance: number;
+  /**
+   * The balance's text when String(balance) prints exactly it (see printedAsWritten), else null:
+   * `replay` echoes it instead of printing the number again. Set only when `out` has the field.
+   */
+  balanceText?: string | null;
+}
+
 /** Parses one data row into `out` (reused to avoid allocations). */
-export function parseRow(
-  line: string,
-  lineNo: number,
-  cols: HistoryColumns,
-  out: { timestamp: number; balance: number },
-): void {
+export function parseRow(line: string, lineNo: number, cols: HistoryColumns, out: HistoryRow): void {
   // a line without quotes whose two values are plain decimals (nearly every row): read in place,
   // with the same result as below; anything else takes the general path, and its messages
   if (line.indexOf('"') === -1) {
@@ -185,29 +218,34 @@ export function parseRow(
     let start = 0;
     let timestamp = Number.NaN;
     let balance = Number.NaN;
+    let balanceFrom = 0;
+    let balanceTo = 0;
     for (let i = 0; i <= need; i++) {
       const comma = line.indexOf(",", start);
       const end = comma === -1 ? line.length : comma;
       if (i === cols.timestamp) timestamp = simpleDecimal(line, start, end);
-      if (i === cols.balance) balance = simpleDecimal(line, start, end);
+      if (i === cols.balance) {
+        balance = simpleDecimal(line, start, end);
+        balanceFrom = start;
+        balanceTo = end;
+      }
       if (comma === -1) break;
       start = comma + 1;
     }
     if (Math.abs(timestamp) < MAX_UNIX_SECONDS && !Number.isNaN(balance)) {
       out.timestamp = timestamp;
       out.balance = balance;
+      if (out.balanceText !== undefined) {
+        out.balanceText = printedAsWritten(line, balanceFrom, balanceTo) ? line.slice(balanceFrom, balanceTo) : null;
+      }
       return;
     }
   }
+  if (out.balanceText !== undefined) out.balanceText = null;
   parseFields(splitCsvLine(line, lineNo), lineNo, cols, out);
 }
 
-function parseFields(
-  fields: string[],
-  lineNo: number,
-  cols: HistoryColumns,
-  out: { timestamp: number; balance: number },
-): void {
+function parseFields(fields: string[], lineNo: number, cols: HistoryColumns, out: HistoryRow): void {
   const need = Math.max(cols.timestamp, cols.balance) + 1;
   if (fields.length < need) {
     throw new HistoryCsvError(

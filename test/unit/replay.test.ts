@@ -135,6 +135,19 @@ describe("replay stream", () => {
     expect(rows[499]!["spend_rate_per_second"]).toBeCloseTo(0.01 / 60, 8);
   });
 
+  it("prints each balance as JavaScript prints its value, however the file writes it", async () => {
+    // a balance written as JavaScript would print it is echoed; any other spelling is printed anew
+    const balances = [
+      "252.1077", "252.1070", "0", "-0", "+5", "007.5", "0.000001", "0.0000001", "-0.5", "-0.0",
+      "1e3", "12.5 ", "123456789012345", "1234567890123456.5", "0.1", "10", "-3", "5.",
+    ];
+    const csv = `timestamp,balance\n${balances.map((b, i) => `${T0 + i * 60},${b}`).join("\n")}\n`;
+    const { out, error } = await replayText(csv, 4096);
+    expect(error).toBeNull();
+    const printed = out.trim().split("\n").map((l) => /"balance":([^,]*),/.exec(l)![1]);
+    expect(printed).toEqual(balances.map((b) => String(Number(b.trim()))));
+  });
+
   it("skips blank lines and handles a last line without a newline", async () => {
     const { out, error } = await replayText(`timestamp,balance\n${T0},5\n\n${T0 + 60},4.9`);
     expect(error).toBeNull();
