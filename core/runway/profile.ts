@@ -23,7 +23,11 @@ const SINGLE_DAY_WEIGHT = 0.5;
  * it will spend). The profile is then shrunk towards flat by how much its hour-to-hour differences
  * stand out from the day-to-day scatter of those means (pooled sample variance over the days, so
  * the heavy tails of batch runs count in full): a real business-hours cycle keeps its shape, while
- * the noise of a bursty or steady account flattens out.
+ * the noise of a bursty or steady account flattens out. In that scatter a quiet day (one whose mean
+ * hour spent under the median day's) is first scaled up to the median day: a quiet weekend dips
+ * every hour alike, which is the weekly profile's business, not noise of the hours (counted as
+ * noise, it flattened a business-hours shape enough to put a runway ending at a day's end hours
+ * past it); days above the median are left as they are, so batch runs still count in full.
  */
 export function hourOfDayProfile(
   ring: BinRing,
@@ -37,10 +41,12 @@ export function hourOfDayProfile(
   let meanSum = 0;
   let within = 0;
   let withinDf = 0;
+  const dayScale = quietDayScale(ring, days, before);
   for (let hod = 0; hod < HOURS_PER_DAY; hod++) {
     let n = 0;
     let sum = 0;
-    let sumSq = 0;
+    let scaledSum = 0;
+    let scaledSq = 0;
     // completed hours only: the newest one with this hour of day is strictly before the head
     let h = ring.head - 1 - hourOfDay(ring.head - 1 - hod);
     for (let d = 0; d < days && ring.holds(h); d++, h -= HOURS_PER_DAY) {
@@ -51,7 +57,9 @@ export function hourOfDayProfile(
       const x = ring.spend[s]! / c;
       n++;
       sum += x;
-      sumSq += x * x;
+      const y = x * dayScale[Math.floor((ring.head - 1 - h) / HOURS_PER_DAY)]!;
+      scaledSum += y;
+      scaledSq += y * y;
     }
     counts[hod] = n;
     if (n === 0) continue;
@@ -60,7 +68,7 @@ export function hourOfDayProfile(
     known++;
     meanSum += m;
     if (n >= 2) {
-      within += Math.max(0, sumSq - n * m * m);
+      within += Math.max(0, scaledSq - (scaledSum * scaledSum) / n);
       withinDf += n - 1;
     }
   }
@@ -90,6 +98,43 @@ export function hourOfDayProfile(
     if (counts[hod]! > 0) out[hod] = 1 + weight * (means[hod]! / mean - 1);
   }
   return out;
+}
+
+/**
+ * For hourOfDayProfile's day-to-day scatter: per 24-hour block back from the newest complete hour
+ * (block b holds the hours b days before it, as the profile walks them), the factor that scales a
+ * quiet block (mean hourly rate under the median block's) up to the median block; 1 for the others
+ * and for blocks with under half their hours observed.
+ */
+function quietDayScale(ring: BinRing, days: number, before: number): Float64Array {
+  const scale = new Float64Array(days).fill(1);
+  const rates = new Float64Array(days).fill(Number.NaN);
+  let seen = 0;
+  for (let b = 0; b < days; b++) {
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < HOURS_PER_DAY; i++) {
+      const h = ring.head - 1 - b * HOURS_PER_DAY - i;
+      if (h >= before || !ring.holds(h)) continue;
+      const s = ring.slot(h);
+      const c = ring.cover[s]!;
+      if (c < MIN_HOUR_COVER) continue;
+      sum += ring.spend[s]! / c;
+      n++;
+    }
+    if (n >= HOURS_PER_DAY / 2) {
+      rates[b] = sum / n;
+      seen++;
+    }
+  }
+  if (seen < 2) return scale;
+  const sorted = rates.slice().sort(); // NaN sorts last
+  const median = sorted[(seen - 1) >> 1]!;
+  for (let b = 0; b < days; b++) {
+    const r = rates[b]!;
+    if (r > 0 && r < median) scale[b] = median / r;
+  }
+  return scale;
 }
 
 export const DAYS_PER_WEEK = 7;
