@@ -1,3 +1,5 @@
+import { BAND_SPLIT_QUANTILE, BAND_SPLIT_Z, BAND_Z, boundSpread, type SpreadInputs, TREND_PRIOR_SE } from "./band.ts";
+import { accumulate, regress } from "./least-squares.ts";
 import {
   DAY,
   DAYS_PER_WEEK,
@@ -10,9 +12,8 @@ import {
 } from "./profile.ts";
 import { type NearTermScale, projectRunway, type RunwayProjection, type Trend } from "./project.ts";
 import { BinRing } from "./ring.ts";
-import { BAND_SPLIT_QUANTILE, BAND_SPLIT_Z, BAND_Z, TREND_PRIOR_SE, type SpreadInputs, boundSpread } from "./band.ts";
-import { fitTrend, type SpendTrend } from "./trend.ts";
 import { parseRunwayState, type RunwayState, STATE_KIND, STATE_VERSION } from "./state.ts";
+import { fitTrend, type SpendTrend } from "./trend.ts";
 import type { RunwayEstimate } from "./types.ts";
 
 /** Hourly spend history kept: two weeks. */
@@ -1139,6 +1140,7 @@ function hourMoments(
 
 /** Scratch for earlySlope's answer, shared by all estimators like DAY_SCRATCH. */
 const EARLY = { slope: 0, se: 0 };
+const EARLY_SUMS = new Float64Array(6);
 
 /**
  * The slope of the spend rate of the completed hours of the level window (each observed for at
@@ -1147,33 +1149,20 @@ const EARLY = { slope: 0, se: 0 };
  * learned from a day or so would absorb a rise. O(LEVEL_HOURS).
  */
 function earlySlope(ring: BinRing): boolean {
+  const sums = EARLY_SUMS.fill(0);
   let n = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
   const from = Math.max(ring.head - LEVEL_HOURS, ring.head - ring.count + 1);
   for (let h = from; h < ring.head; h++) {
     const s = ring.slot(h);
     const c = ring.cover[s]!;
     if (c < HOUR / 2) continue;
-    const x = h - from;
-    const y = (ring.spend[s]! / c) * HOUR;
+    accumulate(sums, h - from, (ring.spend[s]! / c) * HOUR, 1);
     n++;
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
-    syy += y * y;
   }
-  const dxx = sxx - (sx * sx) / n;
-  if (n < BAND_MIN_HOURS || !(dxx > 0) || !(sy > 0)) return false;
-  const slope = (sxy - (sx * sy) / n) / dxx;
-  const sse = Math.max(0, syy - (sy * sy) / n - slope * slope * dxx);
-  const mean = sy / n;
-  EARLY.slope = slope / mean;
-  EARLY.se = Math.sqrt(sse / (n - 2) / dxx) / mean;
+  const fit = n < BAND_MIN_HOURS ? null : regress(sums, n);
+  if (fit === null || !(fit.my > 0)) return false;
+  EARLY.slope = fit.slope / fit.my;
+  EARLY.se = fit.se / fit.my;
   return true;
 }
 
