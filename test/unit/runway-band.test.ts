@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BAND_UNKNOWN_SPREAD, BAND_Z, boundSpread, spendSpread, type SpreadInputs } from "../../core/runway/band.ts";
+import { BAND_UNKNOWN_SPREAD, BAND_Z, boundSpread, type SpreadInputs, spendSpread } from "../../core/runway/band.ts";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
 import { generateTrace, type Scenario, shareBelow } from "../helpers/traces.ts";
 
@@ -8,6 +8,22 @@ function replay(scenario: Scenario, seed: number) {
   const e = new RunwayEstimator();
   const est = trace.rows.map((r) => e.observe(r.t, r.balance));
   return { trace, est };
+}
+
+/** The share of scored rows whose truth fell below the bound, pooled over seeds 1-4 of a scenario, and their count. */
+function pooledBelow(scenario: Scenario): { share: number; rows: number } {
+  let below = 0;
+  let rows = 0;
+  for (const seed of [1, 2, 3, 4]) {
+    const { trace, est } = replay(scenario, seed);
+    const s = shareBelow(
+      trace.rows,
+      est.map((e) => e.runwayLowerBoundSeconds),
+    );
+    below += s.below;
+    rows += s.rows;
+  }
+  return { share: below / rows, rows };
 }
 
 const base: SpreadInputs = {
@@ -40,20 +56,10 @@ describe("runway lower bound (the pessimistic runway)", () => {
 
   it("is outlived in about nine rows in ten where spend is bursty", () => {
     for (const scenario of ["batch", "mixed"] as const) {
-      let below = 0;
-      let rows = 0;
-      for (const seed of [1, 2, 3, 4]) {
-        const { trace, est } = replay(scenario, seed);
-        const s = shareBelow(
-          trace.rows,
-          est.map((e) => e.runwayLowerBoundSeconds),
-        );
-        below += s.below;
-        rows += s.rows;
-      }
+      const { share, rows } = pooledBelow(scenario);
       expect(rows).toBeGreaterThan(1000);
-      expect(below / rows).toBeGreaterThan(0.03);
-      expect(below / rows).toBeLessThan(0.25);
+      expect(share).toBeGreaterThan(0.03);
+      expect(share).toBeLessThan(0.25);
     }
   });
 
@@ -61,20 +67,10 @@ describe("runway lower bound (the pessimistic runway)", () => {
     // a weekend is a lull projected for twice as long as it has lasted: its median. The bound lets
     // it end sooner (at its 18 % quantile, with the spend raised by BAND_Z / sqrt 2): taking the
     // median lull's length as certain left the truth below the bound in 15 % of these rows
-    let below = 0;
-    let rows = 0;
-    for (const seed of [1, 2, 3, 4]) {
-      const { trace, est } = replay("diurnal", seed);
-      const s = shareBelow(
-        trace.rows,
-        est.map((e) => e.runwayLowerBoundSeconds),
-      );
-      below += s.below;
-      rows += s.rows;
-    }
+    const { share, rows } = pooledBelow("diurnal");
     expect(rows).toBeGreaterThan(1000);
-    expect(below / rows).toBeGreaterThan(0.04);
-    expect(below / rows).toBeLessThan(0.12);
+    expect(share).toBeGreaterThan(0.04);
+    expect(share).toBeLessThan(0.12);
   });
 
   it("sits close to the median for a steady account, whose spend is nearly certain", () => {
@@ -87,20 +83,10 @@ describe("runway lower bound (the pessimistic runway)", () => {
   });
 
   it("is outlived in about nine rows in ten where spend grows for days (the rise may go on)", () => {
-    let below = 0;
-    let rows = 0;
-    for (const seed of [1, 2, 3, 4]) {
-      const { trace, est } = replay("growth", seed);
-      const s = shareBelow(
-        trace.rows,
-        est.map((e) => e.runwayLowerBoundSeconds),
-      );
-      below += s.below;
-      rows += s.rows;
-    }
+    const { share, rows } = pooledBelow("growth");
     expect(rows).toBeGreaterThan(1000);
-    expect(below / rows).toBeGreaterThan(0.02);
-    expect(below / rows).toBeLessThan(0.2);
+    expect(share).toBeGreaterThan(0.02);
+    expect(share).toBeLessThan(0.2);
   });
 
   it("widens with hourly noise, an unsure trend and a young account; narrows as days are measured", () => {
