@@ -520,7 +520,9 @@ export class RunwayEstimator {
    * (robust to batch runs, which lift a day's total but not its median hour, so a business-hours
    * account's quiet weekend is found among busy days with jobs; a batch account's run-free day keeps
    * its background and is not quiet) are left out (a quiet spell going on now is a lull). Needs
-   * three complete days besides the last 24 hours. Sets the provisional weekly profile (quietDays,
+   * two complete days besides the last 24 hours (a first day that was quiet is left out as soon as a
+   * second, active one is complete: the median of two is their mean, and a day under half of it spent
+   * under a third of the other). Sets the provisional weekly profile (quietDays,
    * quietFactor): a quiet day is taken to come again a week later (a weekend does), at the rate of
    * the quiet days left out relative to the active ones. O(LEVEL_HOURS).
    */
@@ -561,7 +563,7 @@ export class RunwayEstimator {
       days = k + 1;
       if (k > 0 && !Number.isNaN(ratios[k]!)) n++;
     }
-    if (n < 3 || Number.isNaN(ratios[0]!)) return weekly;
+    if (n < 2 || Number.isNaN(ratios[0]!)) return weekly;
     const median = medianOf(ratios, 1, days, DAY_SCRATCH.sort);
     const medianHour = medianOf(medianHours, 1, days, DAY_SCRATCH.sort);
     const quiet = (k: number): boolean => {
