@@ -20,6 +20,10 @@
  * learner is what knowing the process is worth; the gap between the learner and captcha-runway is
  * what is left to gain from the history.
  *
+ * `--days MIN-MAX` sets how long the traces run before the money is gone (3-12 days unless given;
+ * each seed picks its length in that range). The first days weigh less in longer traces: before a
+ * week is held the weekly cycle is unknown and a bursty account's rate is judged from few runs.
+ *
  * `--by-day` adds the median error by day of history (pooled over the rows of a family's traces;
  * day 0 is the scored rows of the first day, 6 to 24 h after the start), with the oracle's and the
  * learner's for batch.
@@ -34,7 +38,7 @@
  * `--traces DIR` reports the same for the CSV traces in DIR (columns timestamp, balance, truth_runway_seconds, scored; the
  * family is the file name up to its last "-"), such as the shared reference traces.
  *
- *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out | --first-seed N] [--traces DIR] [--by-day]
+ *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out | --first-seed N] [--days MIN-MAX] [--traces DIR] [--by-day]
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -209,6 +213,13 @@ if (!Number.isInteger(firstSeed) || firstSeed < 0) {
   console.error(`accuracy: --first-seed must be a non-negative integer, got ${firstSeedArg}`);
   process.exit(2);
 }
+const daysArg = arg("days") ?? "3-12";
+const daysMatch = /^(\d+)-(\d+)$/.exec(daysArg);
+const [minDays, maxDays] = daysMatch ? [Number(daysMatch[1]), Number(daysMatch[2])] : [0, 0];
+if (!daysMatch || minDays < 1 || maxDays < minDays || maxDays > 60) {
+  console.error(`accuracy: --days must be MIN-MAX whole days, 1 <= MIN <= MAX <= 60, got ${daysArg}`);
+  process.exit(2);
+}
 const scenarios = (arg("scenarios")?.split(",") ?? ALL) as Scenario[];
 for (const s of scenarios) {
   if (!ALL.includes(s)) {
@@ -311,11 +322,11 @@ let traces = 0;
 let rows = 0;
 for (const scenario of scenarios) {
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-    // 3 to 12 days, every poll pattern, 3 to 5 decimals, observation gaps in every other trace
+    // 3 to 12 days (--days), every poll pattern, 3 to 5 decimals, observation gaps in every other trace
     const trace = generateTrace({
       scenario,
       seed,
-      days: 3 + ((seed * 37) % 10),
+      days: minDays + ((seed * 37) % (maxDays - minDays + 1)),
       poll: POLLS[seed % POLLS.length]!,
       decimals: 3 + (seed % 3),
       gaps: seed % 2 === 0,
@@ -347,7 +358,9 @@ for (const scenario of scenarios) {
 }
 
 const pct = (x: number) => (Number.isNaN(x) ? "-" : `${(100 * x).toFixed(1)} %`);
-console.log(`${traces} generated traces (${seeds} seeds per scenario), ${rows.toLocaleString("en")} rows`);
+console.log(
+  `${traces} generated traces (${seeds} seeds per scenario from ${firstSeed}, ${minDays} to ${maxDays} days each), ${rows.toLocaleString("en")} rows`,
+);
 console.log("");
 console.log("| scenario | captcha-runway | predict_linear 6h | within25 | miss24h | fa24h | below bound | bound fa24h |");
 console.log("|---|---|---|---|---|---|---|---|");
