@@ -35,8 +35,11 @@ export function hourOfDayProfile(
   out: Float64Array,
   before: number = ring.head,
 ): Float64Array {
-  const means = new Float64Array(HOURS_PER_DAY);
-  const counts = new Uint8Array(HOURS_PER_DAY);
+  if (!(days >= 1 && days <= SCRATCH_DAYS)) {
+    throw new RangeError(`hourOfDayProfile: days must be 1 to ${SCRATCH_DAYS}, got ${days}`);
+  }
+  const means = SCRATCH.hourMeans;
+  const counts = SCRATCH.hourCounts.fill(0);
   let known = 0;
   let meanSum = 0;
   let within = 0;
@@ -107,8 +110,8 @@ export function hourOfDayProfile(
  * and for blocks with under half their hours observed.
  */
 function quietDayScale(ring: BinRing, days: number, before: number): Float64Array {
-  const scale = new Float64Array(days).fill(1);
-  const rates = new Float64Array(days).fill(Number.NaN);
+  const scale = SCRATCH.dayScale.subarray(0, days).fill(1);
+  const rates = SCRATCH.dayRates.subarray(0, days).fill(Number.NaN);
   let seen = 0;
   for (let b = 0; b < days; b++) {
     let sum = 0;
@@ -128,7 +131,9 @@ function quietDayScale(ring: BinRing, days: number, before: number): Float64Arra
     }
   }
   if (seen < 2) return scale;
-  const sorted = rates.slice().sort(); // NaN sorts last
+  const sorted = SCRATCH.daySorted.subarray(0, days);
+  sorted.set(rates);
+  sorted.sort(); // NaN sorts last
   const median = sorted[(seen - 1) >> 1]!;
   for (let b = 0; b < days; b++) {
     const r = rates[b]!;
@@ -140,6 +145,22 @@ function quietDayScale(ring: BinRing, days: number, before: number): Float64Arra
 export const DAYS_PER_WEEK = 7;
 /** Days of complete history needed before a day-of-week profile is learned: more than a week. */
 export const MIN_WEEKLY_DAYS = 8;
+
+/**
+ * Scratch shared by every estimator's profile refreshes (each fills what it reads before reading
+ * it), so that a refresh allocates nothing; sized for up to SCRATCH_DAYS days of blocks.
+ */
+const SCRATCH_DAYS = 16;
+const SCRATCH = {
+  hourMeans: new Float64Array(HOURS_PER_DAY),
+  hourCounts: new Uint8Array(HOURS_PER_DAY),
+  dayScale: new Float64Array(SCRATCH_DAYS),
+  dayRates: new Float64Array(SCRATCH_DAYS),
+  daySorted: new Float64Array(SCRATCH_DAYS),
+  weekSums: new Float64Array(DAYS_PER_WEEK),
+  weekSumSqs: new Float64Array(DAYS_PER_WEEK),
+  weekCounts: new Uint8Array(DAYS_PER_WEEK),
+};
 
 /** Position in the week (0-6, an index, not a named weekday) of absolute hour index `h`. */
 export function dayOfWeek(h: number): number {
@@ -166,9 +187,9 @@ export function dayOfWeekProfile(
 ): Float64Array {
   out.fill(1);
   if (!(level > 0) || !Number.isFinite(hourVariance)) return out;
-  const sums = new Float64Array(DAYS_PER_WEEK);
-  const sumSqs = new Float64Array(DAYS_PER_WEEK);
-  const counts = new Uint8Array(DAYS_PER_WEEK);
+  const sums = SCRATCH.weekSums.fill(0);
+  const sumSqs = SCRATCH.weekSumSqs.fill(0);
+  const counts = SCRATCH.weekCounts.fill(0);
   let noise = 0;
   let days = 0;
   const today = Math.floor(ring.head / HOURS_PER_DAY);
