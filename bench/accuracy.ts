@@ -30,7 +30,8 @@
  *
  * The estimator is tuned on seeds 100 onwards; `--held-out` scores seeds 1000 onwards instead,
  * which no change to the estimator is ever judged on before it is made. `--first-seed N` scores seeds
- * N onwards (seeds 2000 onwards are kept for a final check after a round of changes, never tuned on).
+ * N onwards (seeds 2000 onwards are kept for final checks after a round of changes, never tuned on;
+ * 2000-4099 have been used so, the next round starts at 5000).
  *
  * It also reports the calibration of the pessimistic bound (runwayLowerBoundSeconds): the share of
  * scored rows whose truth fell below it, per family; the target is 10 %; and the bound's false
@@ -38,11 +39,17 @@
  * `--traces DIR` reports the same for the CSV traces in DIR (columns timestamp, balance, truth_runway_seconds, scored; the
  * family is the file name up to its last "-"), such as the shared reference traces.
  *
- *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out | --first-seed N] [--days MIN-MAX] [--traces DIR] [--by-day]
+ * `--estimator FILE` scores another version's estimator module instead of this checkout's (a worktree
+ * of an older commit: `git worktree add ../before REV`, then `--estimator ../before/core/runway/estimator.ts`),
+ * on the same traces, for a before/after.
+ *
+ *   npm run accuracy [-- --seeds N] [--scenarios steady,batch] [--held-out | --first-seed N] [--days MIN-MAX]
+ *                    [--estimator FILE] [--traces DIR] [--by-day]
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { RunwayEstimator } from "../core/runway/estimator.ts";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { RunwayEstimator as Estimator } from "../core/runway/estimator.ts";
 import {
   batchRuns,
   generateTrace,
@@ -221,6 +228,30 @@ if (!daysMatch || minDays < 1 || maxDays < minDays || maxDays > 60) {
   process.exit(2);
 }
 const scenarios = (arg("scenarios")?.split(",") ?? ALL) as Scenario[];
+// --estimator FILE: another version's estimator module (say, a worktree of an older commit), for a
+// before/after on the same traces
+const estimatorArg = arg("estimator");
+if (estimatorArg !== undefined && !existsSync(estimatorArg)) {
+  console.error(`accuracy: --estimator ${estimatorArg}: no such file (expected a path to core/runway/estimator.ts)`);
+  process.exit(2);
+}
+let estimatorModule: { RunwayEstimator?: new () => Estimator };
+try {
+  estimatorModule = await import(
+    estimatorArg === undefined ? "../core/runway/estimator.ts" : pathToFileURL(resolve(estimatorArg)).href
+  );
+} catch (err) {
+  console.error(`accuracy: --estimator ${estimatorArg}: cannot load it as a module: ${(err as Error).message}`);
+  process.exit(2);
+}
+const loaded = estimatorModule.RunwayEstimator;
+if (typeof loaded !== "function") {
+  console.error(`accuracy: --estimator ${estimatorArg}: the module does not export a RunwayEstimator class`);
+  process.exit(2);
+}
+const RunwayEstimator: new () => Estimator = loaded;
+/** False while no estimate has carried a pessimistic bound (an estimator from before it existed). */
+let hasBound = false;
 for (const s of scenarios) {
   if (!ALL.includes(s)) {
     console.error(`accuracy: unknown scenario "${s}" (expected some of ${ALL.join(", ")})`);
@@ -236,7 +267,8 @@ function replayRows(rows: TraceRow[]): { medians: (number | null)[]; bounds: (nu
   for (const r of rows) {
     const est = e.observe(r.t, r.balance);
     medians.push(est.runwaySeconds);
-    bounds.push(est.runwayLowerBoundSeconds);
+    if (typeof est.runwayLowerBoundSeconds === "number") hasBound = true;
+    bounds.push(est.runwayLowerBoundSeconds ?? null);
   }
   return { medians, bounds };
 }
@@ -257,10 +289,12 @@ function addBelow(family: string, b: Below): void {
 }
 const belowPct = (family: string): string => {
   const b = below.get(family);
+  if (!hasBound) return "-";
   return b && b.rows > 0 ? `${((100 * b.below) / b.rows).toFixed(1)} %` : "-";
 };
 const boundFaPct = (family: string): string => {
   const b = below.get(family);
+  if (!hasBound) return "-";
   return b && b.longRows > 0 ? `${((100 * b.falseAlarms) / b.longRows).toFixed(1)} %` : "-";
 };
 
