@@ -53,8 +53,6 @@ export const SURGE_MIN_Z = 3;
 export const LULL_FACTOR = 0.5;
 /** A lull is only evidence once the profile expected at least this many hours' worth of average spend in it. */
 export const LULL_MIN_EXPECTED_HOURS = 3;
-/** History before the lull needed to say it is new: one day. */
-export const LULL_MIN_HISTORY_HOURS = HOURS_PER_DAY;
 /** Standard deviations of the history's noise by which a lull must fall short of the expectation. */
 export const LULL_MIN_Z = 3;
 /** Longest lull considered: the level window. */
@@ -688,7 +686,8 @@ export class RunwayEstimator {
   /**
    * Sets lullHours and lullFactor: a lull ending at the last completed hour (see quietStretch and
    * quietStart), provided its shortfall is more than LULL_MIN_Z standard deviations of the hourly
-   * noise of the history before it. O(hours held).
+   * noise of the history before it, which takes a day of observed hours before the lull (hourMoments
+   * gives no noise from fewer): a young account's first night is not a lull. O(hours held).
    */
   private findLull(level: number): void {
     this.lullHours = 0;
@@ -706,7 +705,6 @@ export class RunwayEstimator {
     const ring = this.hourly;
     const end = ring.head - hours; // first hour of the lull
     const start = ring.head - LEVEL_HOURS;
-    if (end - Math.max(start, ring.head - ring.count + 1) < LULL_MIN_HISTORY_HOURS) return;
     const { m2 } = hourMoments(ring, start, end, level, this.shape, this.week);
     if (!(m2 >= 0)) return;
     const sd = Math.sqrt(m2 * hours);

@@ -195,6 +195,21 @@ describe("runway estimator: lulls, weekly cycles and growth", () => {
     expect(Math.abs(back.runwaySeconds! / ((s.balance / level) * HOUR) - 1)).toBeLessThan(0.05);
   });
 
+  it("does not take a young account's first night for a lull: a day of history must come before one", () => {
+    // first watched at 08:00 UTC: business hours (08-20) at 2 units/h, then four hours of night at
+    // 0.1/h. Nothing says yet that the night is quiet every day, so it is not projected as a pause
+    // (eight more quiet hours, then the level: about 18 h) nor as a level for good (150 h and more):
+    // the runway stays near the balance over the rate of the hours seen (about 10 h)
+    const business = (h: number) => (h % 24 >= 8 && h % 24 < 20 ? 2 : 0.1);
+    const e = new RunwayEstimator();
+    const s = { t: T0 + 8 * HOUR, balance: 40 };
+    feed(e, s, 12, business);
+    const night = feed(e, s, 4, business);
+    const seenRate = (12 * 2 + 4 * 0.1) / 16;
+    expect(night.runwaySeconds! / HOUR).toBeGreaterThan((0.8 * s.balance) / seenRate);
+    expect(night.runwaySeconds! / HOUR).toBeLessThan((1.3 * s.balance) / seenRate);
+  });
+
   it("projects a quiet spell of an account that pauses every night for twice as long as it has lasted", () => {
     // business hours (08-20 UTC) at 2 units/h, nights at 0.1/h, for four days; then a whole quiet
     // day at a tenth of that: a pause (its nights already were), not a change of level for good
