@@ -73,22 +73,53 @@ export interface SpreadInputs {
  * hours (half the error at the horizon within the trend's `trendHours`).
  */
 export function spendSpread(x: SpreadInputs): number {
-  if (!(x.spend > 0) || !(x.hours > 0)) return BAND_UNKNOWN_SPREAD;
-  let v = Number.isFinite(x.hourVar) ? (x.hourVar * x.hours) / (x.spend * x.spend) : BAND_UNKNOWN_SPREAD ** 2;
-  v += 1 / Math.max(1, x.levelObs);
+  return spreadOver(spreadTerms(x, TERMS), x.hours);
+}
+
+/** The parts of spendSpread that do not depend on the horizon, worked out once per bound. */
+interface SpreadTerms {
+  /** The spread is unknown (BAND_UNKNOWN_SPREAD) whatever the horizon: nothing projected. */
+  unknown: boolean;
+  /** Variance of log spend per hour of horizon from the hourly noise. */
+  perHour: number;
+  /** Variance that the horizon does not change: unknown hourly noise, the level's error, the week's mean wandering. */
+  fixed: number;
+  /** Day-to-day variance, averaged out over the days of the horizon. */
+  dayVar: number;
+  /** Trend error: per hour of horizon before a fit; else the fit's standard error and its hours. */
+  trendSlope: number;
+  trendSe: number;
+  trendHours: number;
+}
+
+/** Scratch for the terms, shared by all estimators (filled before each use). */
+const TERMS: SpreadTerms = { unknown: false, perHour: 0, fixed: 0, dayVar: 0, trendSlope: 0, trendSe: 0, trendHours: 0 };
+
+function spreadTerms(x: SpreadInputs, t: SpreadTerms): SpreadTerms {
+  t.unknown = !(x.spend > 0) || !(x.hours > 0);
+  if (t.unknown) return t;
+  const hourKnown = Number.isFinite(x.hourVar);
+  t.perHour = hourKnown ? x.hourVar / (x.spend * x.spend) : 0;
   const days = Number.isFinite(x.dayVar) ? x.days : 0;
   // a day varies at most as much as one of its hours (relative to their mean): no 50 % prior for
   // an account whose hours agree to a percent
   const hourRelVar = x.hourMean > 0 ? x.hourVar / (x.hourMean * x.hourMean) : Number.NaN;
   const prior = hourRelVar >= 0 ? Math.min(DAY_VAR_PRIOR, hourRelVar) : DAY_VAR_PRIOR;
-  const dayVar = ((days > 0 ? days * x.dayVar : 0) + DAY_PRIOR_DAYS * prior) / (days + DAY_PRIOR_DAYS);
-  v += dayVar * (1 / Math.max(1, x.hours / 24) + 1 / Math.max(1, days));
+  t.dayVar = ((days > 0 ? days * x.dayVar : 0) + DAY_PRIOR_DAYS * prior) / (days + DAY_PRIOR_DAYS);
+  t.fixed = (hourKnown ? 0 : BAND_UNKNOWN_SPREAD ** 2) + 1 / Math.max(1, x.levelObs) + t.dayVar / Math.max(1, days);
+  t.trendSe = x.trendSe;
+  t.trendHours = x.trendHours;
+  t.trendSlope = Number.isFinite(x.trendSe) ? 0 : (Number.isFinite(x.earlyTrend) ? x.earlyTrend : TREND_PRIOR_SE) / 2;
+  return t;
+}
+
+function spreadOver(t: SpreadTerms, hours: number): number {
+  if (t.unknown) return BAND_UNKNOWN_SPREAD;
   let err: number;
-  if (!Number.isFinite(x.trendSe)) err = ((Number.isFinite(x.earlyTrend) ? x.earlyTrend : TREND_PRIOR_SE) * x.hours) / 2;
-  else if (x.hours <= x.trendHours) err = (x.trendSe * x.hours) / 2;
-  else err = x.trendSe * x.trendHours * (1 - x.trendHours / (2 * x.hours));
-  v += err * err;
-  return Math.sqrt(v);
+  if (!Number.isFinite(t.trendSe)) err = t.trendSlope * hours;
+  else if (hours <= t.trendHours) err = (t.trendSe * hours) / 2;
+  else err = t.trendSe * t.trendHours * (1 - t.trendHours / (2 * hours));
+  return Math.sqrt(t.perHour * hours + t.fixed + t.dayVar / Math.max(1, hours / 24) + err * err);
 }
 
 /** Steps of the bisection in boundSpread, over BAND_SOLVE_SPAN of log hours (precision under 2 %). */
@@ -107,12 +138,14 @@ export function boundSpread(x: SpreadInputs, runwayHours: number, z: number): nu
   const target = Math.log(runwayHours);
   let lo = target - BAND_SOLVE_SPAN;
   let hi = target;
+  // the parts the horizon does not change, once (x.hours only has to be positive for them)
+  x.hours = runwayHours;
+  const terms = spreadTerms(x, TERMS);
   for (let i = 0; i < BAND_SOLVE_STEPS; i++) {
     const mid = (lo + hi) / 2;
-    x.hours = Math.exp(mid);
-    if (mid + z * spendSpread(x) > target) hi = mid;
+    if (mid + z * spreadOver(terms, Math.exp(mid)) > target) hi = mid;
     else lo = mid;
   }
   x.hours = Math.exp(lo);
-  return spendSpread(x);
+  return spreadOver(terms, x.hours);
 }
