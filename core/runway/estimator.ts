@@ -184,6 +184,11 @@ interface FineWindow {
   hourSpend: number;
   hourExpected: number;
   hourCover: number;
+  /**
+   * Set when measureFine stopped early because no surge can begin: more covered bins below
+   * SURGE_FACTOR than surgeElevated allows (the other sums are then partial).
+   */
+  noSurge: boolean;
 }
 
 /** Scratch for measureFine, shared by all estimators like DAY_SCRATCH (filled before each use). */
@@ -195,6 +200,7 @@ const FINE_WINDOW: FineWindow = {
   latestCover: 0,
   hourSpend: 0,
   hourExpected: 0,
+  noSurge: false,
   hourCover: 0,
 };
 
@@ -1033,9 +1039,9 @@ export class RunwayEstimator {
     // an account that has spent in bursts (of up to about an hour) before, or whose hourly noise is not
     // known yet (under a day of history), must stay elevated for two hours: a single batch run is shorter
     const hours = this.hasBurstHistory || !Number.isFinite(this.hourSd) ? 2 : 1;
-    const w = this.measureFine(this.surge ? this.surge.baseLevel : level, hours);
+    const w = this.measureFine(this.surge ? this.surge.baseLevel : level, hours, this.surge === null);
     if (this.surge === null) {
-      if (!this.surgeElevated(w, hours)) return;
+      if (w.noSurge || !this.surgeElevated(w, hours)) return;
       this.surge = { since: this.lastT, baseLevel: level };
     } else if (w.latestCover >= MIN_LATEST_COVER && w.latestSpend < SURGE_EXIT_FACTOR * w.latestExpected) {
       this.surge = null;
@@ -1045,8 +1051,14 @@ export class RunwayEstimator {
     this.surgeExcess = Math.max(0, (w.hourSpend - w.hourExpected) / w.hourCover);
   }
 
-  /** Sums over the fine bins of the last `hours` hours against the expectation at `base` (into FINE_WINDOW). */
-  private measureFine(base: number, hours: number): FineWindow {
+  /**
+   * Sums over the fine bins of the last `hours` hours against the expectation at `base` (into
+   * FINE_WINDOW). With `startOnly` (no surge in force), it stops as soon as a surge cannot begin
+   * (noSurge): surgeElevated allows at most `hours` covered bins that are not elevated, and the
+   * newest bins of an account spending as usual are not, so this is most samples' answer after a
+   * few bins.
+   */
+  private measureFine(base: number, hours: number, startOnly: boolean): FineWindow {
     const fine = this.fine;
     const w = FINE_WINDOW;
     w.covered = 0;
@@ -1057,6 +1069,7 @@ export class RunwayEstimator {
     w.hourSpend = 0;
     w.hourExpected = 0;
     w.hourCover = 0;
+    w.noSurge = false;
     // the profile's multiplier changes once an hour: looked up once per hour the bins cross
     let hour = Number.NaN;
     let profile = 0;
@@ -1074,6 +1087,10 @@ export class RunwayEstimator {
       if (c >= MIN_BIN_COVER) {
         w.covered++;
         if (spend > 0 && spend >= SURGE_FACTOR * expected) w.elevatedBins++;
+        else if (startOnly && w.covered - w.elevatedBins > hours) {
+          w.noSurge = true;
+          return w;
+        }
       }
       if (i >= HOUR_BINS) continue;
       if (i < LATEST_BINS) {
