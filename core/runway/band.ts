@@ -135,17 +135,26 @@ const BAND_SOLVE_SPAN = 12;
  * spread over the median runway. Sets `x.hours` to T; `runwayHours` > 0.
  */
 export function boundSpread(x: SpreadInputs, runwayHours: number, z: number): number {
-  const target = Math.log(runwayHours);
-  let lo = target - BAND_SOLVE_SPAN;
-  let hi = target;
-  // the parts the horizon does not change, once (x.hours only has to be positive for them)
+  // on the grid of BAND_SOLVE_GRID steps of log hours below the runway: step m is
+  // runwayHours * exp(BAND_SOLVE_SPAN * (m / BAND_SOLVE_GRID - 1)), from a table (no exp per step)
   x.hours = runwayHours;
   const terms = spreadTerms(x, TERMS);
+  let lo = 0;
+  let hi = BAND_SOLVE_GRID;
   for (let i = 0; i < BAND_SOLVE_STEPS; i++) {
-    const mid = (lo + hi) / 2;
-    if (mid + z * spreadOver(terms, Math.exp(mid)) > target) hi = mid;
+    const mid = (lo + hi) >> 1;
+    if (LOG_OFFSET[mid]! + z * spreadOver(terms, runwayHours * HOURS_FACTOR[mid]!) > 0) hi = mid;
     else lo = mid;
   }
-  x.hours = Math.exp(lo);
+  x.hours = runwayHours * HOURS_FACTOR[lo]!;
   return spreadOver(terms, x.hours);
+}
+
+const BAND_SOLVE_GRID = 2 ** BAND_SOLVE_STEPS;
+/** Log hours of grid step m relative to the runway's, and its factor on the runway's hours. */
+const LOG_OFFSET = new Float64Array(BAND_SOLVE_GRID + 1);
+const HOURS_FACTOR = new Float64Array(BAND_SOLVE_GRID + 1);
+for (let m = 0; m <= BAND_SOLVE_GRID; m++) {
+  LOG_OFFSET[m] = BAND_SOLVE_SPAN * (m / BAND_SOLVE_GRID - 1);
+  HOURS_FACTOR[m] = Math.exp(LOG_OFFSET[m]!);
 }
