@@ -2,7 +2,6 @@ import { createReadStream } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import type { CommandModule } from "yargs";
 import { fileErrorReason } from "../../core/errors.ts";
-import { RunwayEstimator } from "../../core/runway/estimator.ts";
 import {
   type HistoryColumns,
   HistoryCsvError,
@@ -10,6 +9,7 @@ import {
   parseHeader,
   parseRow,
 } from "../../core/runway/history-csv.ts";
+import { type EstimateBatch, EstimatorThread, FIELDS } from "./replay-thread.ts";
 
 interface ReplayArgs {
   file: string;
@@ -91,14 +91,28 @@ export interface ReplaySummary {
   ignored: number;
 }
 
+/** Rows handed to the estimator's thread at a time, and batches it may hold before the output catches up. */
+const BATCH_ROWS = 4096;
+const MAX_IN_FLIGHT = 4;
+
+/** Parsed rows on their way to the estimator, and what the output needs of them. */
+class Batch {
+  rows = 0;
+  timestamps = new Float64Array(BATCH_ROWS);
+  balances = new Float64Array(BATCH_ROWS);
+  /** The balance's text for the output: as written where it prints so (see HistoryRow.balanceText). */
+  readonly texts: string[] = [];
+}
+
 /**
  * Streams a `timestamp,balance` CSV through the runway estimator, writing one JSON object per data
  * row. Throws HistoryCsvError (with the line number) on the first malformed line; rows before it
- * have been written by then.
+ * have been written by then. The estimator runs in a worker thread (replay-thread.ts): rows go to it
+ * in batches, in order, and their lines are written as its answers come back.
  */
 export async function replayStream(input: Readable, output: Writable): Promise<ReplaySummary> {
   const writer = new ChunkWriter(output);
-  const estimator = new RunwayEstimator();
+  const thread = new EstimatorThread();
   const row: HistoryRow = { timestamp: 0, balance: 0, balanceText: null };
   let cols: HistoryColumns | null = null;
   let lineNo = 0;
@@ -109,8 +123,11 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
   // the trend changes once an hour at most: its text is kept until it does
   let trend = 0;
   let trendText = "0";
+  let batch = new Batch();
+  // batches handed to the estimator, oldest first, with the timestamps and balances their lines need
+  const inFlight: { batch: Batch; stamps: Float64Array; answer: Promise<EstimateBatch> }[] = [];
 
-  // synchronous: the lines of an input chunk are replayed in one go, then the output drains
+  // synchronous: the lines of an input chunk are parsed in one go, then the estimates are written
   const handle = (rawLine: string): void => {
     lineNo++;
     const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
@@ -123,42 +140,76 @@ export async function replayStream(input: Readable, output: Writable): Promise<R
     parseRow(line, lineNo, cols, row);
     if (row.timestamp <= lastT) ignored++;
     else lastT = row.timestamp;
-    const e = estimator.observe(row.timestamp, row.balance);
     rows++;
-    const runway = e.runwaySeconds === null ? "null" : String(Math.round(e.runwaySeconds));
-    const low = e.runwayLowerBoundSeconds === null ? "null" : String(Math.round(e.runwayLowerBoundSeconds));
-    if (e.trendPerDay !== trend) {
-      trend = e.trendPerDay;
-      trendText = trend === 0 ? "0" : num(trend, 4);
+    const i = batch.rows++;
+    batch.timestamps[i] = row.timestamp;
+    batch.balances[i] = row.balance;
+    batch.texts.push(row.balanceText ?? String(row.balance));
+    if (batch.rows === BATCH_ROWS) dispatch();
+  };
+
+  const dispatch = (): void => {
+    if (batch.rows === 0) return;
+    // the arrays go to the thread; the timestamps are kept for the output
+    const stamps = batch.timestamps.slice(0, batch.rows);
+    const answer = thread.estimate(batch.timestamps, batch.balances, batch.rows);
+    inFlight.push({ batch, stamps, answer });
+    batch = new Batch();
+  };
+
+  // writes the lines of the oldest batch handed over, once its estimates are back
+  const writeOldest = async (): Promise<void> => {
+    const { batch: b, stamps, answer } = inFlight.shift()!;
+    const { estimates, rows: done, error } = await answer;
+    for (let i = 0; i < done && !writer.closed; i++) {
+      const at = i * FIELDS;
+      const runwaySeconds = estimates[at]!;
+      const lowSeconds = estimates[at + 1]!;
+      const runway = Number.isNaN(runwaySeconds) ? "null" : String(Math.round(runwaySeconds));
+      const low = Number.isNaN(lowSeconds) ? "null" : String(Math.round(lowSeconds));
+      const trendPerDay = estimates[at + 3]!;
+      if (trendPerDay !== trend) {
+        trend = trendPerDay;
+        trendText = trend === 0 ? "0" : num(trend, 4);
+      }
+      writer.write(
+        `{"timestamp":${stamps[i]},"balance":${b.texts[i]},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(estimates[at + 2]!, 6)},"trend_per_day":${trendText}}\n`,
+      );
     }
-    writer.write(
-      `{"timestamp":${row.timestamp},"balance":${row.balanceText ?? row.balance},"runway_seconds":${runway},"runway_lower_bound_seconds":${low},"spend_rate_per_second":${num(e.spendRatePerSecond, 6)},"trend_per_day":${trendText}}\n`,
-    );
+    if (error !== null) throw new Error(error);
   };
 
   try {
     input.setEncoding("utf8");
-    for await (const chunk of input as AsyncIterable<string>) {
-      if (writer.closed) break;
-      let start = 0;
-      let nl = chunk.indexOf("\n");
-      if (nl !== -1 && carry) {
-        handle(carry + chunk.slice(0, nl));
-        carry = "";
-        start = nl + 1;
-        nl = chunk.indexOf("\n", start);
+    try {
+      for await (const chunk of input as AsyncIterable<string>) {
+        if (writer.closed) break;
+        let start = 0;
+        let nl = chunk.indexOf("\n");
+        if (nl !== -1 && carry) {
+          handle(carry + chunk.slice(0, nl));
+          carry = "";
+          start = nl + 1;
+          nl = chunk.indexOf("\n", start);
+        }
+        while (nl !== -1) {
+          handle(chunk.slice(start, nl));
+          start = nl + 1;
+          nl = chunk.indexOf("\n", start);
+        }
+        carry += chunk.slice(start);
+        while (inFlight.length > MAX_IN_FLIGHT && !writer.closed) await writeOldest();
+        await writer.flush();
       }
-      while (nl !== -1) {
-        handle(chunk.slice(start, nl));
-        start = nl + 1;
-        nl = chunk.indexOf("\n", start);
-      }
-      carry += chunk.slice(start);
-      await writer.flush();
+      if (carry && !writer.closed) handle(carry);
+      if (cols === null) throw new HistoryCsvError(1, 'the file is empty; expected the header "timestamp,balance"');
+    } finally {
+      // the rows before the end, or before a malformed line, are written first
+      dispatch();
+      while (inFlight.length > 0 && !writer.closed) await writeOldest();
     }
-    if (carry && !writer.closed) handle(carry);
-    if (cols === null) throw new HistoryCsvError(1, 'the file is empty; expected the header "timestamp,balance"');
   } finally {
+    await thread.close();
     await writer.flush();
   }
   return { rows, ignored };

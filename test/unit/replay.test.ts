@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { replayStream } from "../../cli/commands/replay.ts";
+import { EstimatorThread, FIELDS } from "../../cli/commands/replay-thread.ts";
 import { RunwayEstimator } from "../../core/runway/estimator.ts";
 import { HistoryCsvError, parseHeader, parseRow, parseTimestamp } from "../../core/runway/history-csv.ts";
 
@@ -161,10 +162,71 @@ describe("replay stream", () => {
     expect(lines(out)).toHaveLength(2);
   });
 
+  it("gives every row, across the estimator thread's batches, the estimate of an estimator fed them one by one", async () => {
+    // 10,000 rows: three batches of 4,096 and more, all fields compared
+    let csv = "timestamp,balance\n";
+    const e = new RunwayEstimator();
+    const expected: string[] = [];
+    let b = 500;
+    for (let i = 0; i < 10_000; i++) {
+      const t = T0 + i * 60;
+      b -= (Math.floor(t / 3600) % 24 >= 8 ? 0.02 : 0.005) * (1 + (i % 7) / 10);
+      const text = b.toFixed(4);
+      csv += `${t},${text}\n`;
+      const r = e.observe(t, Number(text));
+      expected.push(
+        JSON.stringify([
+          r.runwaySeconds === null ? null : Math.round(r.runwaySeconds),
+          r.runwayLowerBoundSeconds === null ? null : Math.round(r.runwayLowerBoundSeconds),
+          r.spendRatePerSecond === null ? null : Number(r.spendRatePerSecond.toPrecision(6)),
+          r.trendPerDay === 0 ? 0 : Number(r.trendPerDay.toPrecision(4)),
+        ]),
+      );
+    }
+    const { out, error } = await replayText(csv, 65_536);
+    expect(error).toBeNull();
+    const got = lines(out).map((r) =>
+      JSON.stringify([r["runway_seconds"], r["runway_lower_bound_seconds"], r["spend_rate_per_second"], r["trend_per_day"]]),
+    );
+    expect(got).toHaveLength(10_000);
+    expect(got).toEqual(expected);
+  });
+
+  it("prints every row before a malformed one, however many batches they fill", async () => {
+    let csv = "timestamp,balance\n";
+    for (let i = 0; i < 9_000; i++) csv += `${T0 + i * 60},${(500 - i * 0.01).toFixed(2)}\n`;
+    csv += `${T0 + 9_000 * 60},oops\n${T0 + 9_001 * 60},400\n`;
+    const { out, error } = await replayText(csv, 65_536);
+    expect(error).toBeInstanceOf(HistoryCsvError);
+    expect((error as HistoryCsvError).line).toBe(9_002);
+    expect(lines(out)).toHaveLength(9_000);
+  });
+
   it("rejects an empty file and a bad header", async () => {
     expect((await replayText("")).error).toBeInstanceOf(HistoryCsvError);
     const { error } = await replayText(`time,balance\n${T0},5\n`);
     expect(String(error)).toMatch(/line 1: the header must name the columns "timestamp" and "balance"/);
+  });
+});
+
+describe("the estimator thread", () => {
+  it("answers batches in order, and names a row the estimator refuses after the estimates before it", async () => {
+    const thread = new EstimatorThread();
+    try {
+      const first = thread.estimate(new Float64Array([T0, T0 + 60]), new Float64Array([10, 9.99]), 2);
+      const second = thread.estimate(new Float64Array([T0 + 120, T0 + 180]), new Float64Array([9.98, Number.NaN]), 2);
+      const a = await first;
+      expect(a.rows).toBe(2);
+      expect(a.error).toBeNull();
+      expect(Number.isNaN(a.estimates[0]!)).toBe(true); // no spend seen yet: null
+      expect(a.estimates[FIELDS]!).toBeCloseTo(9.99 * 6000, -2);
+      const b = await second;
+      expect(b.rows).toBe(1);
+      expect(b.error).toMatch(/balance must be a finite number/);
+    } finally {
+      await thread.close();
+    }
+    await expect(thread.estimate(new Float64Array([T0]), new Float64Array([1]), 1)).rejects.toThrow(/closed/);
   });
 });
 
