@@ -91,7 +91,10 @@ export interface ReplaySummary {
   ignored: number;
 }
 
-/** Rows handed to the estimator's thread at a time, and batches it may hold before the output catches up. */
+/**
+ * Rows handed to the estimator's thread at a time, and the batches that may be out once an input
+ * chunk is parsed (more, and the lines of the oldest are written first: memory stays bounded).
+ */
 const BATCH_ROWS = 4096;
 const MAX_IN_FLIGHT = 4;
 
