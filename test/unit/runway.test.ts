@@ -262,16 +262,23 @@ describe("runway estimator: lulls, weekly cycles and growth", () => {
     expect(last.runwaySeconds! / HOUR).toBeLessThan(60 / mean + 8);
   });
 
-  it("projects the day after a first quiet weekend at the active days' rate", () => {
-    // three days at about 1 unit/h (with some hour-to-hour noise), two quiet days at 0.1/h, then a
-    // day and a half at about 1/h again, leaving 20 units
+  /**
+   * Three days at about 1 unit/h (with some hour-to-hour noise), two quiet days at 0.1/h, then a day
+   * and a half at about 1/h again, leaving `left` units: the estimate then.
+   */
+  function afterFirstWeekend(left: number) {
     const rand = rng(5);
     const hours = (3 + 2 + 1.5) * 24;
     const rates = Array.from({ length: hours }, (_, i) => (i >= 72 && i < 120 ? 0.1 : 0.8 + 0.4 * rand()));
     const e = new RunwayEstimator();
     const start = Math.floor(T0 / HOUR);
-    const s = { t: T0, balance: 20 + rates.reduce((a, b) => a + b, 0) };
-    const est = feed(e, s, hours, (h) => rates[h - start]!);
+    const s = { t: T0, balance: left + rates.reduce((a, b) => a + b, 0) };
+    return feed(e, s, hours, (h) => rates[h - start]!);
+  }
+
+  it("projects the day after a first quiet weekend at the active days' rate", () => {
+    // 20 units left after the first weekend
+    const est = afterFirstWeekend(20);
     // the next day is a day like the active ones: about 20 h; the week's mean, diluted by the
     // weekend, would say 28 h (and a 24-hour alert would not fire)
     expect(est.runwaySeconds! / HOUR).toBeGreaterThan(17);
@@ -282,13 +289,7 @@ describe("runway estimator: lulls, weekly cycles and growth", () => {
     // the same first weekend, then 60 units left: they last about 60 h at the active days' rate,
     // and the quiet days come again only on the fourth day ahead (a week after the first of them);
     // the active rate for a day and the week's diluted mean after it would say about 74 h
-    const rand = rng(5);
-    const hours = (3 + 2 + 1.5) * 24;
-    const rates = Array.from({ length: hours }, (_, i) => (i >= 72 && i < 120 ? 0.1 : 0.8 + 0.4 * rand()));
-    const e = new RunwayEstimator();
-    const start = Math.floor(T0 / HOUR);
-    const s = { t: T0, balance: 60 + rates.reduce((a, b) => a + b, 0) };
-    const est = feed(e, s, hours, (h) => rates[h - start]!);
+    const est = afterFirstWeekend(60);
     expect(est.runwaySeconds! / HOUR).toBeGreaterThan(52);
     expect(est.runwaySeconds! / HOUR).toBeLessThan(68);
   });
